@@ -1,0 +1,40 @@
+# maintenance: planned maintenance windows in PostgreSQL (PGXS)
+
+EXTENSION = maintenance
+EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+
+MODULE_big = maintenance
+OBJS = \
+	src/events.o \
+	src/json.o \
+	src/maintenance.o \
+	src/spi_util.o \
+	src/status.o \
+	src/transitions.o \
+	src/write.o
+
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+
+# pg_regress: test/sql/*.sql against test/expected/*.out
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --outputdir=test/results
+
+# pg_isolation_regress: test/specs/*.spec against test/expected/*.out
+ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --outputdir=test/results/isolation
+
+PG_CONFIG ?= pg_config
+# Warnings are errors in our code; the server's headers are system headers.
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: cppcheck
+cppcheck:
+	cppcheck --error-exitcode=1 --enable=warning,style,performance,portability \
+		--inline-suppr --quiet --std=c99 \
+		-I src -I $(shell $(PG_CONFIG) --includedir-server) \
+		--suppress=missingIncludeSystem --suppress=unusedFunction \
+		--suppress='*:$(shell $(PG_CONFIG) --includedir-server)/*' src

@@ -1,0 +1,96 @@
+/*-------------------------------------------------------------------------
+ *
+ * maintenance.c
+ *	  Library entry point: settings, and the removal of the pg_cron job when
+ *	  the extension is dropped.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "maintenance.h"
+
+#include "catalog/objectaccess.h"
+#include "catalog/pg_extension.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "fmgr.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(maintenance_on_ddl_command_start);
+
+/* maintenance.actor: the default author of updates */
+char	   *maintenance_actor = NULL;
+
+static object_access_hook_type prev_object_access_hook = NULL;
+
+void		_PG_init(void);
+
+/*
+ * Unschedule this database's "maintenance-transitions" job, if pg_cron is
+ * installed here and has one.
+ */
+static void
+unschedule_transitions_job(void)
+{
+	int			rc;
+
+	if (!OidIsValid(get_extension_oid("pg_cron", true)))
+		return;
+
+	SPI_connect();
+	rc = SPI_execute("SELECT cron.unschedule(j.jobid) FROM cron.job j"
+					 " WHERE j.jobname OPERATOR(pg_catalog.=) 'maintenance-transitions'"
+					 " AND j.database OPERATOR(pg_catalog.=) pg_catalog.current_database()",
+					 false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not unschedule the transitions job: %s",
+			 SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+/* Catch the drop of this extension, however it comes (DROP EXTENSION,
+ * DROP SCHEMA ... CASCADE, DROP OWNED), while its objects still exist. */
+static void
+maintenance_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+						  int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (access == OAT_DROP && classId == ExtensionRelationId &&
+		objectId == get_extension_oid("maintenance", true))
+		unschedule_transitions_job();
+}
+
+/*
+ * Event trigger at the start of the commands that can drop the extension.
+ * Calling it loads this library, and so installs the object-access hook
+ * above; there is nothing else to do.
+ */
+Datum
+maintenance_on_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"maintenance.on_ddl_command_start\" must be called as an event trigger")));
+	PG_RETURN_NULL();
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("maintenance.actor",
+							   "Author recorded on updates written without an explicit author.",
+							   "An application can SET LOCAL it once per request.",
+							   &maintenance_actor,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+	MarkGUCPrefixReserved("maintenance");
+
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = maintenance_object_access;
+}

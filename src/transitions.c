@@ -1,0 +1,243 @@
+/*-------------------------------------------------------------------------
+ *
+ * transitions.c
+ *	  maintenance.run_transitions(): the automatic start and completion of
+ *	  maintenance windows (SPEC section 6).
+ *
+ *	  The sweep claims due rows in batches, in (time, id) order, with
+ *	  FOR NO KEY UPDATE SKIP LOCKED through the partial indexes on scheduled
+ *	  and in-progress rows: overlapping runs and concurrent writers never
+ *	  move the same maintenance twice and never wait on each other, and a run
+ *	  with nothing due is one index probe.  Each maintenance then goes
+ *	  through apply_status_update() (write.c), the code path of add_update,
+ *	  in its own subtransaction, so one failure is logged and counted and the
+ *	  others go on.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "maintenance.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/uuid.h"
+
+PG_FUNCTION_INFO_V1(maintenance_run_transitions);
+
+/* Rows claimed per query: bounds the memory of a large sweep. */
+#define SWEEP_BATCH_SIZE 1000
+
+typedef struct TransitionStep
+{
+	MaintenanceStatus target;
+	const char *message;
+	const char *verb;			/* for the WARNING of a failure */
+	const char *claim_sql;
+	SPIPlanPtr	plan;
+} TransitionStep;
+
+static TransitionStep start_step = {
+	MAINTENANCE_IN_PROGRESS,
+	"Maintenance started automatically",
+	"start",
+	"SELECT id, start_at FROM maintenance.maintenances"
+	" WHERE status = 'scheduled'::maintenance.status"
+	" AND start_at <= $1 AND (start_at, id) > ($2, $3)"
+	" ORDER BY start_at, id LIMIT $4"
+	" FOR NO KEY UPDATE SKIP LOCKED",
+	NULL
+};
+
+static TransitionStep complete_step = {
+	MAINTENANCE_COMPLETED,
+	"Maintenance completed automatically",
+	"complete",
+	"SELECT id, end_at FROM maintenance.maintenances"
+	" WHERE status = 'in_progress'::maintenance.status"
+	" AND end_at <= $1 AND (end_at, id) > ($2, $3)"
+	" ORDER BY end_at, id LIMIT $4"
+	" FOR NO KEY UPDATE SKIP LOCKED",
+	NULL
+};
+
+typedef struct SweepCounts
+{
+	int32		started;
+	int32		completed;
+	int32		failed;
+} SweepCounts;
+
+/*
+ * Move one claimed maintenance in a subtransaction.  Returns true when its
+ * status changed; a failure is reported as a WARNING and rolled back alone.
+ */
+static bool
+transition_one(const TransitionStep *step, pg_uuid_t *id, bool *failed)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	StatusUpdateResult result = {0};
+
+	*failed = false;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+
+	PG_TRY();
+	{
+		apply_status_update(UUIDPGetDatum(id), step->message, &step->target,
+							NULL, false, &result);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not %s maintenance \"%s\": %s", step->verb,
+						DatumGetCString(DirectFunctionCall1(uuid_out,
+															UUIDPGetDatum(id))),
+						edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+		FreeErrorData(edata);
+		*failed = true;
+	}
+	PG_END_TRY();
+
+	return result.changed;
+}
+
+/*
+ * Claim and move every maintenance of one step that is due at as_of.
+ * Rows are read in (time, id) order after the last one seen, so a row that
+ * failed is not claimed again in this run.
+ */
+static void
+sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
+{
+	static const Oid argtypes[] = {TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID, INT4OID};
+	MemoryContext rowcxt;
+	MemoryContext batchcxt;
+	pg_uuid_t	last_id = {{0}};
+	TimestampTz last_time = DT_NOBEGIN;
+
+	batchcxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "maintenance sweep batch",
+									 ALLOCSET_DEFAULT_SIZES);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "maintenance sweep row",
+								   ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		Datum		values[4];
+		pg_uuid_t  *ids;
+		int			n;
+		bool		isnull;
+		MemoryContext oldcxt;
+
+		values[0] = TimestampTzGetDatum(as_of);
+		values[1] = TimestampTzGetDatum(last_time);
+		values[2] = UUIDPGetDatum(&last_id);
+		values[3] = Int32GetDatum(SWEEP_BATCH_SIZE);
+		run_plan(cached_plan(&step->plan, step->claim_sql, 4, argtypes),
+				 values, NULL, false, SPI_OK_SELECT);
+
+		n = (int) SPI_processed;
+		oldcxt = MemoryContextSwitchTo(batchcxt);
+		ids = palloc(sizeof(pg_uuid_t) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			memcpy(&ids[i], DatumGetUUIDP(spi_datum(i, 1, &isnull)),
+				   sizeof(pg_uuid_t));
+		if (n > 0)
+		{
+			last_time = DatumGetTimestampTz(spi_datum(n - 1, 2, &isnull));
+			last_id = ids[n - 1];
+		}
+		MemoryContextSwitchTo(oldcxt);
+		SPI_freetuptable(SPI_tuptable);
+
+		for (int i = 0; i < n; i++)
+		{
+			bool		row_failed;
+
+			oldcxt = MemoryContextSwitchTo(rowcxt);
+			if (transition_one(step, &ids[i], &row_failed))
+				(*moved)++;
+			if (row_failed)
+				(*failed)++;
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+			CHECK_FOR_INTERRUPTS();
+		}
+		MemoryContextReset(batchcxt);
+
+		if (n < SWEEP_BATCH_SIZE)
+			break;
+	}
+
+	MemoryContextDelete(rowcxt);
+	MemoryContextDelete(batchcxt);
+}
+
+/*
+ * maintenance.run_transitions(as_of timestamptz DEFAULT NULL,
+ *							   OUT started, OUT completed, OUT failed)
+ *
+ * as_of is the moment to sweep for (the current time when null); tests
+ * pass a fixed one instead of waiting for time to pass.
+ */
+Datum
+maintenance_run_transitions(PG_FUNCTION_ARGS)
+{
+	SweepCounts counts = {0, 0, 0};
+	TimestampTz as_of;
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	as_of = PG_ARGISNULL(0) ? GetCurrentTimestamp() : PG_GETARG_TIMESTAMPTZ(0);
+
+	if (RecoveryInProgress())
+	{
+		/* A standby follows its primary's transitions; nothing to do here. */
+		ereport(DEBUG1,
+				(errmsg("maintenance.run_transitions() does nothing during recovery")));
+	}
+	else
+	{
+		SPI_connect();
+		sweep(&start_step, as_of, &counts.started, &counts.failed);
+		sweep(&complete_step, as_of, &counts.completed, &counts.failed);
+		SPI_finish();
+
+		if (counts.started > 0 || counts.completed > 0 || counts.failed > 0)
+			ereport(DEBUG1,
+					(errmsg("maintenance transitions: %d started, %d completed, %d failed",
+							counts.started, counts.completed, counts.failed)));
+	}
+
+	values[0] = Int32GetDatum(counts.started);
+	values[1] = Int32GetDatum(counts.completed);
+	values[2] = Int32GetDatum(counts.failed);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

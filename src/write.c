@@ -1,0 +1,597 @@
+/*-------------------------------------------------------------------------
+ *
+ * write.c
+ *	  The write path: create, update, add_update, close and delete.
+ *
+ *	  Every write validates its input before it touches a row, locks the
+ *	  maintenance it changes, writes, reads the maintenance back and emits its
+ *	  events (events.c), all in the caller's transaction.  add_update, close
+ *	  and the transition sweep (transitions.c) share apply_status_update(),
+ *	  so a status change has exactly one implementation.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "maintenance.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/uuid.h"
+
+PG_FUNCTION_INFO_V1(maintenance_create);
+PG_FUNCTION_INFO_V1(maintenance_update);
+PG_FUNCTION_INFO_V1(maintenance_add_update);
+PG_FUNCTION_INFO_V1(maintenance_close);
+PG_FUNCTION_INFO_V1(maintenance_delete);
+
+#define DEFAULT_CLOSE_MESSAGE "Maintenance completed early"
+
+/* The whitespace that makes a text blank; the tables' CHECKs use the same. */
+#define BLANK_CHARACTERS " \t\n\r\f\v"
+
+static SPIPlanPtr lock_plan;
+static SPIPlanPtr lock_for_delete_plan;
+static SPIPlanPtr load_plan;
+static SPIPlanPtr insert_maintenance_plan;
+static SPIPlanPtr update_maintenance_plan;
+static SPIPlanPtr delete_systems_plan;
+static SPIPlanPtr insert_systems_plan;
+static SPIPlanPtr set_status_plan;
+static SPIPlanPtr insert_update_plan;
+static SPIPlanPtr delete_plan;
+
+/* ----------------------------------------------------------------------
+ * Input validation: every check runs before the first write
+ * ---------------------------------------------------------------------- */
+
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must not be null", name)));
+}
+
+static bool
+is_blank(const char *value)
+{
+	return value[strspn(value, BLANK_CHARACTERS)] == '\0';
+}
+
+static void
+check_not_blank(const char *value, const char *name)
+{
+	if (is_blank(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must not be blank", name)));
+}
+
+/* A text argument that must be present and not blank, as a C string. */
+static char *
+required_text(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	char	   *value;
+
+	require_arg(fcinfo, argno, name);
+	value = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	check_not_blank(value, name);
+	return value;
+}
+
+static char *
+optional_text(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+static void
+check_finite(TimestampTz ts, const char *name)
+{
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must be a finite timestamp", name)));
+}
+
+static void
+check_window(TimestampTz start_at, TimestampTz end_at)
+{
+	check_finite(start_at, "start_at");
+	check_finite(end_at, "end_at");
+	if (end_at <= start_at)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"end_at\" must be later than \"start_at\""),
+				 errdetail("\"start_at\" is %s and \"end_at\" is %s.",
+						   timestamptz_to_str(start_at),
+						   timestamptz_to_str(end_at))));
+}
+
+/*
+ * system_ids must hold at least one id, none of them null or blank.
+ * Duplicates are allowed and stored once.
+ */
+static void
+check_system_ids(ArrayType *array)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"system_ids\" must be a one-dimensional array")));
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"system_ids\" must not be empty"),
+				 errdetail("A maintenance affects at least one system.")));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"system_ids\" must not contain null")));
+		if (is_blank(TextDatumGetCString(elems[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"system_ids\" must not contain a blank id"),
+					 errdetail("Element %d is blank.", i + 1)));
+	}
+}
+
+/* The author of an update: the argument, else maintenance.actor, else none. */
+static char *
+resolve_actor(char *created_by)
+{
+	if (created_by != NULL)
+		return created_by;
+	if (maintenance_actor != NULL && maintenance_actor[0] != '\0')
+		return pstrdup(maintenance_actor);
+	return NULL;
+}
+
+/* ----------------------------------------------------------------------
+ * Statements
+ * ---------------------------------------------------------------------- */
+
+static char *
+uuid_text(Datum id)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, id));
+}
+
+static void
+raise_not_found(Datum id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("maintenance \"%s\" does not exist", uuid_text(id))));
+}
+
+/*
+ * Lock the maintenance against concurrent writers and the transition sweep.
+ * Returns false when there is none.  The current start_at and end_at are
+ * returned for the caller's checks when the pointers are given.
+ */
+static bool
+lock_maintenance(Datum id, bool for_delete, MaintenanceStatus *status,
+				 TimestampTz *start_at, TimestampTz *end_at)
+{
+	static const Oid argtypes[] = {UUIDOID};
+	SPIPlanPtr	plan;
+	bool		isnull;
+
+	if (for_delete)
+		plan = cached_plan(&lock_for_delete_plan,
+						   "SELECT status::pg_catalog.text, start_at, end_at"
+						   " FROM maintenance.maintenances"
+						   " WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+						   1, argtypes);
+	else
+		plan = cached_plan(&lock_plan,
+						   "SELECT status::pg_catalog.text, start_at, end_at"
+						   " FROM maintenance.maintenances"
+						   " WHERE id OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
+						   1, argtypes);
+	run_plan(plan, &id, NULL, false, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return false;
+	if (status != NULL)
+		*status = status_from_name(spi_text(0, 1));
+	if (start_at != NULL)
+		*start_at = DatumGetTimestampTz(spi_datum(0, 2, &isnull));
+	if (end_at != NULL)
+		*end_at = DatumGetTimestampTz(spi_datum(0, 3, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return true;
+}
+
+/*
+ * Read the maintenance back after a write, for the events; with row given,
+ * also as a maintenances_with_systems value for the caller's result.
+ */
+static void
+load_maintenance(Datum id, MaintenanceRow *m, Datum *row)
+{
+	static const Oid argtypes[] = {UUIDOID};
+	SPIPlanPtr	plan;
+	bool		isnull;
+	Datum	   *elems;
+	int			n;
+
+	plan = cached_plan(&load_plan,
+					   "SELECT v, v.id::pg_catalog.text, v.title, v.description,"
+					   " v.suppress_notifications, v.status::pg_catalog.text,"
+					   " v.start_at, v.end_at, v.system_ids"
+					   " FROM maintenance.maintenances_with_systems v"
+					   " WHERE v.id OPERATOR(pg_catalog.=) $1",
+					   1, argtypes);
+	run_plan(plan, &id, NULL, false, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		elog(ERROR, "maintenance %s vanished during a write", uuid_text(id));
+
+	if (row != NULL)
+		*row = SPI_datumTransfer(spi_datum(0, 1, &isnull), false, -1);
+	m->id = spi_text(0, 2);
+	m->title = spi_text(0, 3);
+	m->description = spi_text(0, 4);
+	m->suppress_notifications = DatumGetBool(spi_datum(0, 5, &isnull));
+	m->status = status_from_name(spi_text(0, 6));
+	m->start_at = DatumGetTimestampTz(spi_datum(0, 7, &isnull));
+	m->end_at = DatumGetTimestampTz(spi_datum(0, 8, &isnull));
+	deconstruct_array(DatumGetArrayTypeP(spi_datum(0, 9, &isnull)),
+					  TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, NULL, &n);
+	m->nsystems = n;
+	m->system_ids = palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		m->system_ids[i] = TextDatumGetCString(elems[i]);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+static void
+replace_systems(Datum id, Datum system_ids, bool delete_old)
+{
+	static const Oid delete_types[] = {UUIDOID};
+	static const Oid insert_types[] = {UUIDOID, TEXTARRAYOID};
+	Datum		values[2] = {id, system_ids};
+
+	if (delete_old)
+		run_plan(cached_plan(&delete_systems_plan,
+							 "DELETE FROM maintenance.maintenance_systems"
+							 " WHERE maintenance_id OPERATOR(pg_catalog.=) $1",
+							 1, delete_types),
+				 values, NULL, false, SPI_OK_DELETE);
+	run_plan(cached_plan(&insert_systems_plan,
+						 "INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)"
+						 " SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s",
+						 2, insert_types),
+			 values, NULL, false, SPI_OK_INSERT);
+}
+
+/* ----------------------------------------------------------------------
+ * Status changes: add_update, close and the transition sweep
+ * ---------------------------------------------------------------------- */
+
+/* The notification event of a real status change into status. */
+static const char *
+notification_event(MaintenanceStatus status)
+{
+	switch (status)
+	{
+		case MAINTENANCE_IN_PROGRESS:
+			return "started";
+		case MAINTENANCE_COMPLETED:
+			return "completed";
+		case MAINTENANCE_CANCELLED:
+			return "cancelled";
+		case MAINTENANCE_SCHEDULED:
+			break;
+	}
+	return "updated";
+}
+
+/*
+ * Add an update to the timeline of maintenance id, changing its status to
+ * *requested when given.  Asking for the status it already has is no change:
+ * the update is recorded as a message only.  A change the status machine
+ * does not allow is refused with 55000.
+ *
+ * With want_rows, result->update_row and result->maintenance_row are set in
+ * the caller's memory context.
+ */
+void
+apply_status_update(Datum id, const char *message,
+					const MaintenanceStatus *requested,
+					const char *created_by, bool want_rows,
+					StatusUpdateResult *result)
+{
+	static const Oid status_types[] = {UUIDOID, TEXTOID};
+	static const Oid update_types[] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID};
+	MaintenanceStatus current;
+	bool		changed = false;
+	Datum		values[4];
+	bool		nulls[4];
+	bool		isnull;
+	MaintenanceRow m;
+	const char *action;
+
+	check_not_blank(message, "message");
+
+	SPI_connect();
+
+	if (!lock_maintenance(id, false, &current, NULL, NULL))
+		raise_not_found(id);
+
+	if (requested != NULL && *requested != current)
+	{
+		if (!status_change_allowed(current, *requested))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot change status of maintenance \"%s\" from \"%s\" to \"%s\"",
+							uuid_text(id), status_name(current),
+							status_name(*requested)),
+					 (current == MAINTENANCE_COMPLETED ||
+					  current == MAINTENANCE_CANCELLED) ?
+					 errdetail("A maintenance that is \"%s\" keeps that status.",
+							   status_name(current)) :
+					 errdetail("A maintenance that is \"%s\" can only become \"completed\" or \"cancelled\".",
+							   status_name(current))));
+
+		values[0] = id;
+		values[1] = CStringGetTextDatum(status_name(*requested));
+		run_plan(cached_plan(&set_status_plan,
+							 "UPDATE maintenance.maintenances"
+							 " SET status = $2::maintenance.status,"
+							 " updated_at = pg_catalog.now()"
+							 " WHERE id OPERATOR(pg_catalog.=) $1",
+							 2, status_types),
+				 values, NULL, false, SPI_OK_UPDATE);
+		changed = true;
+	}
+
+	values[0] = id;
+	nulls[0] = false;
+	values[1] = CStringGetTextDatum(message);
+	nulls[1] = false;
+	nulls[2] = !changed;
+	values[2] = changed ? CStringGetTextDatum(status_name(*requested)) : (Datum) 0;
+	nulls[3] = (created_by == NULL);
+	values[3] = created_by ? CStringGetTextDatum(created_by) : (Datum) 0;
+	run_plan(cached_plan(&insert_update_plan,
+						 "INSERT INTO maintenance.maintenance_updates AS u"
+						 " (maintenance_id, message, status_change, created_by)"
+						 " VALUES ($1, $2, $3::maintenance.status, $4)"
+						 " RETURNING u",
+						 4, update_types),
+			 values, nulls, false, SPI_OK_INSERT_RETURNING);
+	if (want_rows)
+		result->update_row = SPI_datumTransfer(spi_datum(0, 1, &isnull),
+											   false, -1);
+	SPI_freetuptable(SPI_tuptable);
+
+	load_maintenance(id, &m, want_rows ? &result->maintenance_row : NULL);
+
+	/* Upstream: "closed" whenever completion was asked for, else "updated". */
+	action = (requested != NULL && *requested == MAINTENANCE_COMPLETED) ?
+		"closed" : "updated";
+	emit_signal(&m, action);
+	emit_hook(&m, action);
+	if (changed)
+		emit_notifications(&m, notification_event(m.status));
+
+	SPI_finish();
+	result->changed = changed;
+}
+
+/* ----------------------------------------------------------------------
+ * SQL-callable functions
+ * ---------------------------------------------------------------------- */
+
+/*
+ * maintenance.create_maintenance(title, start_at, end_at, system_ids,
+ *								  description, suppress_notifications)
+ */
+Datum
+maintenance_create(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {TEXTOID, TEXTOID, BOOLOID,
+	TIMESTAMPTZOID, TIMESTAMPTZOID};
+	char	   *title = required_text(fcinfo, 0, "title");
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	bool		isnull;
+	Datum		id;
+	Datum		row;
+	MaintenanceRow m;
+
+	require_arg(fcinfo, 1, "start_at");
+	require_arg(fcinfo, 2, "end_at");
+	require_arg(fcinfo, 3, "system_ids");
+	check_window(PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_TIMESTAMPTZ(2));
+	check_system_ids(PG_GETARG_ARRAYTYPE_P(3));
+
+	values[0] = CStringGetTextDatum(title);
+	nulls[1] = PG_ARGISNULL(4);
+	values[1] = nulls[1] ? (Datum) 0 : PG_GETARG_DATUM(4);
+	values[2] = BoolGetDatum(PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5));
+	values[3] = PG_GETARG_DATUM(1);
+	values[4] = PG_GETARG_DATUM(2);
+
+	SPI_connect();
+	run_plan(cached_plan(&insert_maintenance_plan,
+						 "INSERT INTO maintenance.maintenances"
+						 " (title, description, suppress_notifications, start_at, end_at)"
+						 " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+						 5, argtypes),
+			 values, nulls, false, SPI_OK_INSERT_RETURNING);
+	id = spi_datum(0, 1, &isnull);
+	replace_systems(id, PG_GETARG_DATUM(3), false);
+
+	load_maintenance(id, &m, &row);
+	emit_signal(&m, "created");
+	emit_hook(&m, NULL);
+	emit_notifications(&m, "created");
+	SPI_finish();
+
+	PG_RETURN_DATUM(row);
+}
+
+/*
+ * maintenance.update_maintenance(id, title, description,
+ *								  suppress_notifications, start_at, end_at,
+ *								  system_ids, clear_description)
+ *
+ * Null arguments leave their column as it is; clear_description sets the
+ * description to null.
+ */
+Datum
+maintenance_update(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {UUIDOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID,
+	TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		id;
+	bool		clear_description;
+	TimestampTz start_at;
+	TimestampTz end_at;
+	Datum		values[7];
+	bool		nulls[7];
+	Datum		row;
+	MaintenanceRow m;
+
+	require_arg(fcinfo, 0, "id");
+	id = PG_GETARG_DATUM(0);
+	if (!PG_ARGISNULL(1))
+		check_not_blank(text_to_cstring(PG_GETARG_TEXT_PP(1)), "title");
+	clear_description = !PG_ARGISNULL(7) && PG_GETARG_BOOL(7);
+	if (clear_description && !PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"description\" and \"clear_description\" cannot both be given")));
+	if (!PG_ARGISNULL(6))
+		check_system_ids(PG_GETARG_ARRAYTYPE_P(6));
+
+	SPI_connect();
+	if (!lock_maintenance(id, false, NULL, &start_at, &end_at))
+		raise_not_found(id);
+	if (!PG_ARGISNULL(4))
+		start_at = PG_GETARG_TIMESTAMPTZ(4);
+	if (!PG_ARGISNULL(5))
+		end_at = PG_GETARG_TIMESTAMPTZ(5);
+	check_window(start_at, end_at);
+
+	values[0] = id;
+	values[1] = PG_GETARG_DATUM(1);
+	values[2] = BoolGetDatum(clear_description);
+	values[3] = PG_GETARG_DATUM(2);
+	values[4] = PG_GETARG_DATUM(3);
+	values[5] = TimestampTzGetDatum(start_at);
+	values[6] = TimestampTzGetDatum(end_at);
+	nulls[0] = false;
+	nulls[1] = PG_ARGISNULL(1);
+	nulls[2] = false;
+	nulls[3] = PG_ARGISNULL(2);
+	nulls[4] = PG_ARGISNULL(3);
+	nulls[5] = false;
+	nulls[6] = false;
+	run_plan(cached_plan(&update_maintenance_plan,
+						 "UPDATE maintenance.maintenances SET"
+						 " title = COALESCE($2, title),"
+						 " description = CASE WHEN $3 THEN NULL"
+						 " ELSE COALESCE($4, description) END,"
+						 " suppress_notifications = COALESCE($5, suppress_notifications),"
+						 " start_at = $6, end_at = $7,"
+						 " updated_at = pg_catalog.now()"
+						 " WHERE id OPERATOR(pg_catalog.=) $1",
+						 7, argtypes),
+			 values, nulls, false, SPI_OK_UPDATE);
+	if (!PG_ARGISNULL(6))
+		replace_systems(id, PG_GETARG_DATUM(6), true);
+
+	load_maintenance(id, &m, &row);
+	emit_signal(&m, "updated");
+	emit_hook(&m, "updated");
+	SPI_finish();
+
+	PG_RETURN_DATUM(row);
+}
+
+/* maintenance.add_update(maintenance_id, message, status_change, created_by) */
+Datum
+maintenance_add_update(PG_FUNCTION_ARGS)
+{
+	MaintenanceStatus requested;
+	StatusUpdateResult result;
+
+	require_arg(fcinfo, 0, "maintenance_id");
+	require_arg(fcinfo, 1, "message");
+	if (!PG_ARGISNULL(2))
+		requested = status_from_name(DatumGetCString(
+			DirectFunctionCall1(enum_out, PG_GETARG_DATUM(2))));
+
+	apply_status_update(PG_GETARG_DATUM(0),
+						text_to_cstring(PG_GETARG_TEXT_PP(1)),
+						PG_ARGISNULL(2) ? NULL : &requested,
+						resolve_actor(optional_text(fcinfo, 3)),
+						true, &result);
+	PG_RETURN_DATUM(result.update_row);
+}
+
+/* maintenance.close_maintenance(id, message, created_by) */
+Datum
+maintenance_close(PG_FUNCTION_ARGS)
+{
+	MaintenanceStatus requested = MAINTENANCE_COMPLETED;
+	StatusUpdateResult result;
+	char	   *message;
+
+	require_arg(fcinfo, 0, "id");
+	message = PG_ARGISNULL(1) ? DEFAULT_CLOSE_MESSAGE :
+		text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	apply_status_update(PG_GETARG_DATUM(0), message, &requested,
+						resolve_actor(optional_text(fcinfo, 2)),
+						true, &result);
+	PG_RETURN_DATUM(result.maintenance_row);
+}
+
+/*
+ * maintenance.delete_maintenance(id) RETURNS boolean
+ *
+ * False when there is no such maintenance, as upstream's {success: false}.
+ */
+Datum
+maintenance_delete(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {UUIDOID};
+	Datum		id;
+	MaintenanceRow m;
+
+	require_arg(fcinfo, 0, "id");
+	id = PG_GETARG_DATUM(0);
+
+	SPI_connect();
+	if (!lock_maintenance(id, true, NULL, NULL, NULL))
+	{
+		SPI_finish();
+		PG_RETURN_BOOL(false);
+	}
+	/* the signal names the systems the maintenance had */
+	load_maintenance(id, &m, NULL);
+	run_plan(cached_plan(&delete_plan,
+						 "DELETE FROM maintenance.maintenances"
+						 " WHERE id OPERATOR(pg_catalog.=) $1",
+						 1, argtypes),
+			 &id, NULL, false, SPI_OK_DELETE);
+	emit_signal(&m, "closed");
+	SPI_finish();
+
+	PG_RETURN_BOOL(true);
+}
