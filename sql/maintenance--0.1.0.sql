@@ -554,8 +554,8 @@ BEGIN
     ELSIF method = 'getBulkMaintenancesForSystems' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
         SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
-                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(m) ORDER BY o), '[]')
-                      FROM unnest(b.maintenances) WITH ORDINALITY AS x(m, o))), '{}'))
+                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
+                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
           INTO result
           FROM maintenance.get_bulk_maintenances_for_systems(
                    maintenance.rpc_text_array(input, 'systemIds', true)) b;
