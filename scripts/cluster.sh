@@ -34,6 +34,8 @@ start)
 		echo "unix_socket_directories = '$dir'"
 		echo "shared_preload_libraries = 'pg_cron'"
 		echo "cron.database_name = 'postgres'"
+		# pg_cron connects over libpq; without TCP it must use the socket
+		echo "cron.host = '$dir'"
 		echo "fsync = off"
 		echo "max_prepared_transactions = 10"
 		for line in "$@"; do echo "$line"; done

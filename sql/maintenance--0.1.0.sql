@@ -35,7 +35,7 @@ CREATE TABLE maintenance.maintenances (
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT maintenances_pkey PRIMARY KEY (id),
     CONSTRAINT maintenances_title_not_blank
-        CHECK (pg_catalog.btrim(title, E' \t\n\r\f\v') OPERATOR(pg_catalog.<>) ''),
+        CHECK (pg_catalog.btrim(title, E' \t\n\r\f\x0B') OPERATOR(pg_catalog.<>) ''),
     CONSTRAINT maintenances_start_at_finite
         CHECK (pg_catalog.isfinite(start_at)),
     CONSTRAINT maintenances_end_at_finite
@@ -62,7 +62,7 @@ CREATE TABLE maintenance.maintenance_systems (
     system_id text NOT NULL,
     CONSTRAINT maintenance_systems_pkey PRIMARY KEY (maintenance_id, system_id),
     CONSTRAINT maintenance_systems_system_id_not_blank
-        CHECK (pg_catalog.btrim(system_id, E' \t\n\r\f\v') OPERATOR(pg_catalog.<>) '')
+        CHECK (pg_catalog.btrim(system_id, E' \t\n\r\f\x0B') OPERATOR(pg_catalog.<>) '')
 );
 
 COMMENT ON TABLE maintenance.maintenance_systems IS 'the systems each maintenance affects';
@@ -84,7 +84,7 @@ CREATE TABLE maintenance.maintenance_updates (
     CONSTRAINT maintenance_updates_pkey PRIMARY KEY (id),
     CONSTRAINT maintenance_updates_position_key UNIQUE (position),
     CONSTRAINT maintenance_updates_message_not_blank
-        CHECK (pg_catalog.btrim(message, E' \t\n\r\f\v') OPERATOR(pg_catalog.<>) '')
+        CHECK (pg_catalog.btrim(message, E' \t\n\r\f\x0B') OPERATOR(pg_catalog.<>) '')
 );
 
 COMMENT ON TABLE maintenance.maintenance_updates IS 'the timeline of each maintenance';
@@ -102,7 +102,8 @@ CREATE TABLE maintenance.events (
     channel text NOT NULL,
     name text NOT NULL,
     payload jsonb NOT NULL,
-    -- The writing transaction, for commit-ordered replay.
+    -- The writing transaction (for diagnostics: replay uses the horizon of
+    -- src/events.c, not xids).
     xid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     CONSTRAINT events_pkey PRIMARY KEY (id),
     CONSTRAINT events_channel_known CHECK (channel OPERATOR(pg_catalog.=) ANY
@@ -451,7 +452,7 @@ BEGIN
     END IF;
     -- ISO-8601 with an explicit offset: a zone-less time would silently take
     -- the session's TimeZone.
-    IF value !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$' THEN
+    IF value !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)$' THEN
         RAISE EXCEPTION 'field "%" must be an ISO-8601 timestamp with an offset', field
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('The value given is %s.', to_jsonb(value)),
@@ -713,6 +714,297 @@ END
 $$;
 
 /* ---------------------------------------------------------------------
+ * Consuming events: cursor replay, named consumers, retention
+ *
+ * replay_events() hands out ids in order, and only up to the replay
+ * horizon: no id below it can still be taken by a running transaction
+ * (src/events.c has the protocol and why it is sound).  The protocol needs
+ * maintenance.events_id_seq to keep CACHE 1, and events written only
+ * through the extension's functions.
+ * ------------------------------------------------------------------ */
+
+-- Consumers whose cursor the server keeps.  Pruning never removes an event
+-- a registered consumer has not acknowledged.
+CREATE TABLE maintenance.event_consumers (
+    name text NOT NULL,
+    last_event_id bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz,
+    CONSTRAINT event_consumers_pkey PRIMARY KEY (name),
+    CONSTRAINT event_consumers_name_not_blank
+        CHECK (pg_catalog.btrim(name, E' \t\n\r\f\x0B') OPERATOR(pg_catalog.<>) ''),
+    CONSTRAINT event_consumers_last_event_id_not_negative
+        CHECK (last_event_id OPERATOR(pg_catalog.>=) 0)
+);
+
+COMMENT ON TABLE maintenance.event_consumers IS
+    'named event consumers and the id of the last event each has acknowledged';
+
+SELECT pg_catalog.pg_extension_config_dump('maintenance.event_consumers', '');
+
+CREATE FUNCTION maintenance.replay_horizon()
+RETURNS bigint
+LANGUAGE c VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'maintenance_replay_horizon';
+
+COMMENT ON FUNCTION maintenance.replay_horizon() IS
+    'the highest event id up to which every event is final (committed or gone); internal to replay_events';
+
+CREATE FUNCTION maintenance.event_retention()
+RETURNS interval
+LANGUAGE c STABLE STRICT
+AS 'MODULE_PATHNAME', 'maintenance_event_retention';
+
+COMMENT ON FUNCTION maintenance.event_retention() IS
+    'the setting maintenance.event_retention as an interval';
+
+CREATE FUNCTION maintenance.event_envelope(e maintenance.events)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+               'id', e.id,
+               'channel', e.channel,
+               'name', e.name,
+               'occurredAt', maintenance.iso_time(e.occurred_at),
+               'payload', e.payload)
+$$;
+
+COMMENT ON FUNCTION maintenance.event_envelope(maintenance.events) IS
+    'the whole envelope of an event, as NOTIFY sends it when it fits';
+
+CREATE FUNCTION maintenance.get_event(id bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT maintenance.event_envelope(e) FROM maintenance.events e
+     WHERE e.id = get_event.id
+$$;
+
+COMMENT ON FUNCTION maintenance.get_event(bigint) IS
+    'the whole envelope of one event (for a truncated NOTIFY envelope), or null';
+
+-- VOLATILE, so that in READ COMMITTED the query below takes its snapshot
+-- after replay_horizon() has looked at the running writers.
+CREATE FUNCTION maintenance.replay_events(after_id bigint DEFAULT 0, max_events integer DEFAULT 1000)
+RETURNS SETOF maintenance.events
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    horizon bigint;
+BEGIN
+    IF after_id IS NULL OR after_id < 0 THEN
+        RAISE EXCEPTION 'after_id must be a non-negative event id'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The value given is %s.', coalesce(after_id::text, 'null'));
+    END IF;
+    IF max_events IS NULL OR max_events < 1 THEN
+        RAISE EXCEPTION 'max_events must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The value given is %s.', coalesce(max_events::text, 'null'));
+    END IF;
+
+    horizon := maintenance.replay_horizon();
+    RETURN QUERY
+        SELECT e.*
+          FROM maintenance.events e
+         WHERE e.id > replay_events.after_id
+           AND e.id <= horizon
+         ORDER BY e.id
+         LIMIT replay_events.max_events;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.replay_events(bigint, integer) IS
+    'the events after a cursor, in id order, only ids no running transaction can still add below; move the cursor to the last id returned';
+
+CREATE FUNCTION maintenance.register_consumer(name text)
+RETURNS maintenance.event_consumers
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    consumer maintenance.event_consumers;
+BEGIN
+    IF name IS NULL OR btrim(name, E' \t\n\r\f\x0B') = '' THEN
+        RAISE EXCEPTION 'consumer name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO maintenance.event_consumers AS c (name, updated_at)
+    VALUES (register_consumer.name, now())
+    ON CONFLICT ON CONSTRAINT event_consumers_pkey DO NOTHING;
+    SELECT c.* INTO consumer FROM maintenance.event_consumers c
+     WHERE c.name = register_consumer.name;
+    RETURN consumer;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.register_consumer(text) IS
+    'register a named consumer (its cursor starts at 0), or return the existing one';
+
+CREATE FUNCTION maintenance.unregister_consumer(name text)
+RETURNS boolean
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    WITH gone AS (
+        DELETE FROM maintenance.event_consumers c
+         WHERE c.name = unregister_consumer.name
+        RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM gone)
+$$;
+
+COMMENT ON FUNCTION maintenance.unregister_consumer(text) IS
+    'forget a named consumer, so that it no longer holds back pruning; false if unknown';
+
+CREATE FUNCTION maintenance.ack_events(name text, up_to bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    last_id bigint;
+    acked bigint;
+BEGIN
+    IF up_to IS NULL OR up_to < 0 THEN
+        RAISE EXCEPTION 'up_to must be a non-negative event id'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The value given is %s.', coalesce(up_to::text, 'null'));
+    END IF;
+    last_id := coalesce(pg_sequence_last_value('maintenance.events_id_seq'::regclass), 0);
+    IF up_to > last_id THEN
+        RAISE EXCEPTION 'cannot acknowledge event % that has not been written', up_to
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The highest event id written so far is %s.', last_id);
+    END IF;
+    -- Never backwards: a late or repeated acknowledgement changes nothing.
+    UPDATE maintenance.event_consumers c
+       SET last_event_id = greatest(c.last_event_id, ack_events.up_to),
+           updated_at = now()
+     WHERE c.name = ack_events.name
+    RETURNING c.last_event_id INTO acked;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'consumer "%" does not exist', name
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Register it with maintenance.register_consumer().';
+    END IF;
+    RETURN acked;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.ack_events(text, bigint) IS
+    'move a named consumer''s cursor forward to up_to (never backwards); returns the stored cursor';
+
+CREATE FUNCTION maintenance.replay_events_for(name text, max_events integer DEFAULT 1000)
+RETURNS SETOF maintenance.events
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    cursor_id bigint;
+BEGIN
+    SELECT c.last_event_id INTO cursor_id
+      FROM maintenance.event_consumers c
+     WHERE c.name = replay_events_for.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'consumer "%" does not exist', name
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Register it with maintenance.register_consumer().';
+    END IF;
+    RETURN QUERY SELECT * FROM maintenance.replay_events(cursor_id, max_events);
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.replay_events_for(text, integer) IS
+    'replay_events after the cursor of a named consumer (acknowledge with ack_events)';
+
+CREATE FUNCTION maintenance.prune_events(retention interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    keep interval := coalesce(retention, maintenance.event_retention());
+    slowest bigint;
+    pruned bigint;
+BEGIN
+    IF keep <= interval '0' THEN
+        RAISE EXCEPTION 'retention must be positive'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The value given is %s.', keep);
+    END IF;
+    SELECT min(c.last_event_id) INTO slowest FROM maintenance.event_consumers c;
+    DELETE FROM maintenance.events e
+     WHERE e.occurred_at < now() - keep
+       AND (slowest IS NULL OR e.id <= slowest);
+    GET DIAGNOSTICS pruned = ROW_COUNT;
+    RETURN pruned;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.prune_events(interval) IS
+    'delete events older than the retention (default: the setting maintenance.event_retention), never one a registered consumer has not acknowledged; returns how many';
+
+CREATE FUNCTION maintenance.schedule_event_pruning(schedule text DEFAULT '17 3 * * *')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    job bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('In the database where pg_cron is installed, run: '
+                                'SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                'maintenance-prune-events-' || current_database(), schedule,
+                                'SELECT maintenance.prune_events()', current_database());
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+       INTO job
+      USING 'maintenance-prune-events', schedule, 'SELECT maintenance.prune_events()';
+    RETURN job;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.schedule_event_pruning(text) IS
+    '(re)schedule the pg_cron job "maintenance-prune-events" in this database (daily by default)';
+
+CREATE FUNCTION maintenance.unschedule_event_pruning()
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    removed boolean := false;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        EXECUTE 'SELECT count(cron.unschedule(jobid)) > 0 FROM cron.job
+                  WHERE jobname = $1 AND database = current_database()'
+           INTO removed
+          USING 'maintenance-prune-events';
+    END IF;
+    RETURN removed;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.unschedule_event_pruning() IS
+    'remove the pg_cron job "maintenance-prune-events" of this database, if any';
+
+-- Without pg_cron, the NOTICE of the transitions job above already names
+-- the missing scheduler; README "Consuming events" gives the prune job.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        PERFORM maintenance.schedule_event_pruning();
+    END IF;
+END
+$$;
+
+/* ---------------------------------------------------------------------
  * Privileges: nothing is writable by PUBLIC (README, "Privileges")
  * ------------------------------------------------------------------ */
 
@@ -740,5 +1032,9 @@ GRANT EXECUTE ON FUNCTION
     maintenance.rpc_timestamptz(jsonb, text, boolean),
     maintenance.rpc_status(jsonb, text, boolean),
     maintenance.rpc_check_fields(text, jsonb, text[]),
-    maintenance.rpc(text, jsonb)
+    maintenance.rpc(text, jsonb),
+    maintenance.event_envelope(maintenance.events),
+    maintenance.get_event(bigint),
+    maintenance.replay_events(bigint, integer),
+    maintenance.replay_events_for(text, integer)
 TO PUBLIC;

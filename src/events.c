@@ -11,13 +11,50 @@
  *	  "payload" and with "truncated":true; the outbox row always has the whole
  *	  payload.
  *
+ *	  Replay (maintenance.replay_events) hands the events out by id, after a
+ *	  cursor.  Transactions commit in another order than they take ids, so
+ *	  replay may only hand out ids below which no event can still appear: the
+ *	  replay horizon.  The protocol:
+ *
+ *	  Writer: before its first event id, a transaction reads the id sequence's
+ *	  last value b (a lower bound of every id it will take) and takes a
+ *	  transaction-level advisory lock whose key is b (EVENT_WRITER_LOCK_SPACE
+ *	  below), held until it ends.  The server releases locks after the
+ *	  commit is visible to new snapshots.
+ *
+ *	  Reader (replay_horizon): read the sequence's last value h, then every
+ *	  writer lock; the horizon is min(h, every b).  Then the replay query
+ *	  takes a fresh snapshot and returns visible events with ids up to the
+ *	  horizon.  An event e <= h was taken before h was read, so its writer
+ *	  held its lock from then on: either the lock was still there when the
+ *	  locks were read, and then the horizon is <= its b < e, or the writer had
+ *	  ended before, and then the snapshot taken later sees its outcome.  So
+ *	  every event up to the horizon is final: visible if it committed, gone
+ *	  forever if it rolled back, and a consumer that moves its cursor to the
+ *	  last id handed out never misses an event and never gets one twice.
+ *
+ *	  (Comparing each event's xid with the snapshot's xmin is not enough: a
+ *	  transaction that got its xid first can take higher event ids and commit
+ *	  while a younger one that took lower ids is still running.)
+ *
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
 
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(maintenance_replay_horizon);
+PG_FUNCTION_INFO_V1(maintenance_event_retention);
 
 #define CHANNEL_SIGNAL			"maintenance_signal"
 #define CHANNEL_HOOK			"maintenance_hook"
@@ -30,7 +67,78 @@
  */
 #define NOTIFY_PAYLOAD_LIMIT	(BLCKSZ - NAMEDATALEN - 128)
 
+/*
+ * The advisory locks of event writers: locktag_field4 (pg_locks.objsubid)
+ * is this value, which SQL's advisory lock functions never use (they use 1
+ * and 2); field2 and field3 (classid, objid) are the high and low halves of
+ * the writer's lower bound b.
+ */
+#define EVENT_WRITER_LOCK_SPACE	0x6576
+
 static SPIPlanPtr insert_event_plan;
+static SPIPlanPtr last_event_id_plan;
+
+/* The top-level transaction that holds its writer lock already. */
+static LocalTransactionId registered_lxid = InvalidLocalTransactionId;
+
+/*
+ * The last id the events sequence has handed out (0 before the first).
+ * The caller is connected to SPI.  Relies on the sequence's CACHE 1: with
+ * cached values a backend could take ids below the last value.
+ */
+static int64
+last_event_id(void)
+{
+	bool		isnull;
+	Datum		value;
+
+	run_plan(cached_plan(&last_event_id_plan,
+						 "SELECT pg_catalog.pg_sequence_last_value("
+						 "'maintenance.events_id_seq'::pg_catalog.regclass)",
+						 0, NULL),
+			 NULL, NULL, true, SPI_OK_SELECT);
+	value = spi_datum(0, 1, &isnull);
+	SPI_freetuptable(SPI_tuptable);
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
+static void
+set_writer_locktag(LOCKTAG *tag, int64 bound)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId,
+						 (uint32) ((uint64) bound >> 32),
+						 (uint32) bound,
+						 EVENT_WRITER_LOCK_SPACE);
+}
+
+/*
+ * Announce this transaction as an event writer before it takes its first
+ * event id (protocol in the header comment).  The lock belongs to the
+ * top-level transaction, so a rolled-back subtransaction does not release
+ * it while the transaction goes on writing events.
+ */
+static void
+register_event_writer(void)
+{
+	LOCKTAG		tag;
+	ResourceOwner save_owner = CurrentResourceOwner;
+
+	if (registered_lxid == MyProc->lxid)
+		return;
+
+	set_writer_locktag(&tag, last_event_id());
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	PG_TRY();
+	{
+		(void) LockAcquire(&tag, ShareLock, false, false);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = save_owner;
+	}
+	PG_END_TRY();
+	registered_lxid = MyProc->lxid;
+}
 
 /* Insert the outbox row and send the envelope; returns the event id. */
 static int64
@@ -44,6 +152,9 @@ emit_event(const char *channel, const char *name, const StringInfo payload)
 	StringInfoData envelope;
 	JsonBuilder jb;
 	SPIPlanPtr	plan;
+
+	/* Before the INSERT takes the id: see the header comment. */
+	register_event_writer();
 
 	plan = cached_plan(&insert_event_plan,
 					   "INSERT INTO maintenance.events (channel, name, payload)"
@@ -176,4 +287,72 @@ emit_notifications(const MaintenanceRow *m, const char *event)
 	pfree(action.data);
 	pfree(body);
 	pfree(title);
+}
+
+/*
+ * maintenance.replay_horizon() RETURNS bigint
+ *
+ * The highest event id up to which every event is final (header comment).
+ * The caller must read the events with a snapshot taken after this returns:
+ * maintenance.replay_events() does, in READ COMMITTED.
+ */
+Datum
+maintenance_replay_horizon(PG_FUNCTION_ARGS)
+{
+	int64		horizon;
+	LockData   *locks;
+
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot replay events during recovery"),
+				 errdetail("A standby cannot see which transactions on the primary are writing events."),
+				 errhint("Replay events from the primary server.")));
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("cannot replay events in a transaction with isolation level %s",
+						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errdetail("Replay reads the events with a snapshot taken after it has looked at the running writers."),
+				 errhint("Replay events in a READ COMMITTED transaction.")));
+
+	SPI_connect();
+	horizon = last_event_id();
+	SPI_finish();
+
+	/* Only after the last id: see the header comment. */
+	locks = GetLockStatusData();
+	for (int i = 0; i < locks->nelements; i++)
+	{
+		const LOCKTAG *tag = &locks->locks[i].locktag;
+		int64		bound;
+
+		if (tag->locktag_type != LOCKTAG_ADVISORY ||
+			tag->locktag_field1 != MyDatabaseId ||
+			tag->locktag_field4 != EVENT_WRITER_LOCK_SPACE)
+			continue;
+		bound = (int64) (((uint64) tag->locktag_field2 << 32) |
+						 (uint64) tag->locktag_field3);
+		if (bound < horizon)
+			horizon = bound;
+	}
+
+	PG_RETURN_INT64(horizon);
+}
+
+/*
+ * maintenance.event_retention() RETURNS interval: the setting
+ * maintenance.event_retention (calling this loads the library, so the
+ * setting is defined and validated).
+ */
+Datum
+maintenance_event_retention(PG_FUNCTION_ARGS)
+{
+	Interval   *result = (Interval *) palloc0(sizeof(Interval));
+
+	/* Whole days as days, so that "7d" reads back as '7 days'. */
+	result->day = maintenance_event_retention_minutes / (MINS_PER_HOUR * HOURS_PER_DAY);
+	result->time = (int64) (maintenance_event_retention_minutes % (MINS_PER_HOUR * HOURS_PER_DAY))
+		* USECS_PER_MINUTE;
+	PG_RETURN_INTERVAL_P(result);
 }

@@ -12,7 +12,9 @@
 #include "catalog/pg_extension.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/dbcommands.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -22,29 +24,42 @@ PG_FUNCTION_INFO_V1(maintenance_on_ddl_command_start);
 /* maintenance.actor: the default author of updates */
 char	   *maintenance_actor = NULL;
 
+/* maintenance.event_retention: how long maintenance.prune_events() keeps events */
+int			maintenance_event_retention_minutes = 7 * 24 * 60;
+
 static object_access_hook_type prev_object_access_hook = NULL;
 
 void		_PG_init(void);
 
 /*
- * Unschedule this database's "maintenance-transitions" job, if pg_cron is
- * installed here and has one.
+ * Unschedule this database's pg_cron jobs of the extension
+ * ("maintenance-transitions" and "maintenance-prune-events"), if pg_cron is
+ * installed here and has them.
  */
 static void
-unschedule_transitions_job(void)
+unschedule_cron_jobs(void)
 {
 	int			rc;
 
 	if (!OidIsValid(get_extension_oid("pg_cron", true)))
+	{
+		/* A job scheduled from pg_cron's database is out of reach here. */
+		ereport(NOTICE,
+				(errmsg("pg_cron is not installed in database \"%s\"; a transitions job scheduled from another database is not removed",
+						get_database_name(MyDatabaseId)),
+				 errhint("In the database where pg_cron is installed, run: SELECT cron.unschedule('maintenance-transitions-%s');",
+						 get_database_name(MyDatabaseId))));
 		return;
+	}
 
 	SPI_connect();
 	rc = SPI_execute("SELECT cron.unschedule(j.jobid) FROM cron.job j"
-					 " WHERE j.jobname OPERATOR(pg_catalog.=) 'maintenance-transitions'"
+					 " WHERE j.jobname OPERATOR(pg_catalog.=) ANY"
+					 " (ARRAY['maintenance-transitions', 'maintenance-prune-events']::pg_catalog.text[])"
 					 " AND j.database OPERATOR(pg_catalog.=) pg_catalog.current_database()",
 					 false, 0);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not unschedule the transitions job: %s",
+		elog(ERROR, "could not unschedule the pg_cron jobs: %s",
 			 SPI_result_code_string(rc));
 	SPI_finish();
 }
@@ -60,7 +75,7 @@ maintenance_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 	if (access == OAT_DROP && classId == ExtensionRelationId &&
 		objectId == get_extension_oid("maintenance", true))
-		unschedule_transitions_job();
+		unschedule_cron_jobs();
 }
 
 /*
@@ -89,6 +104,16 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("maintenance.event_retention",
+							"How long maintenance.prune_events() keeps events.",
+							"Used when prune_events() is called without a retention, as the daily pg_cron job does.",
+							&maintenance_event_retention_minutes,
+							7 * 24 * 60,
+							1,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MIN,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("maintenance");
 
 	prev_object_access_hook = object_access_hook;

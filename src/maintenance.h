@@ -90,5 +90,6 @@ extern void apply_status_update(Datum id, const char *message,
 
 /* maintenance.c */
 extern char *maintenance_actor;
+extern int	maintenance_event_retention_minutes;
 
 #endif							/* MAINTENANCE_H */

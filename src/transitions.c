@@ -76,6 +76,7 @@ typedef struct SweepCounts
 /*
  * Move one claimed maintenance in a subtransaction.  Returns true when its
  * status changed; a failure is reported as a WARNING and rolled back alone.
+ * A query cancel is re-thrown and ends the run.
  */
 static bool
 transition_one(const TransitionStep *step, pg_uuid_t *id, bool *failed)
@@ -106,6 +107,14 @@ transition_one(const TransitionStep *step, pg_uuid_t *id, bool *failed)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
+
+		/*
+		 * A cancel (pg_cancel_backend, statement_timeout) is no failure of
+		 * this maintenance: it stops the whole run, as it does any other
+		 * statement.  (PL/pgSQL's WHEN OTHERS does not catch it either.)
+		 */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
 
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),

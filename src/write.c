@@ -102,12 +102,17 @@ check_window(TimestampTz start_at, TimestampTz end_at)
 	check_finite(start_at, "start_at");
 	check_finite(end_at, "end_at");
 	if (end_at <= start_at)
+	{
+		/* timestamptz_to_str() returns a static buffer: copy each result */
+		char	   *start_str = pstrdup(timestamptz_to_str(start_at));
+		char	   *end_str = pstrdup(timestamptz_to_str(end_at));
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"end_at\" must be later than \"start_at\""),
 				 errdetail("\"start_at\" is %s and \"end_at\" is %s.",
-						   timestamptz_to_str(start_at),
-						   timestamptz_to_str(end_at))));
+						   start_str, end_str)));
+	}
 }
 
 /*

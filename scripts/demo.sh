@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Run the product: a guided tour of the maintenance extension.
+#
+#   scripts/demo.sh            full tour; waits for pg_cron (about 2 minutes)
+#   scripts/demo.sh --quick    the same, but the automatic transitions are run
+#                              by hand with maintenance.run_transitions(as_of => ...)
+#
+# Same set-up as scripts/test.sh (Debian packages if missing, build, install,
+# throwaway cluster with pg_cron, torn down at the end).  In the database
+# "postgres" (pg_cron's database, so CREATE EXTENSION schedules the job) it
+# starts a listener -- a separate psql that LISTENs on the three channels and
+# polls every 0.5 s -- then walks maintenances through their statuses and
+# prints, after each step, the notifications the listener received.
+set -euo pipefail
+
+QUICK=0
+case "${1:-}" in
+--quick) QUICK=1 ;;
+"") ;;
+-h | --help)
+	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+	;;
+*)
+	echo "usage: scripts/demo.sh [--quick]" >&2
+	exit 2
+	;;
+esac
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_packages python3:python3
+check_pg_config
+build
+install_extension
+cluster_start
+export PGTZ=UTC PGDATABASE=postgres PYTHONIOENCODING=utf-8
+
+# ---------------------------------------------------------------- helpers
+sql() { psql -X -qAt -v ON_ERROR_STOP=1 -F ' | ' "$@"; }
+# table: aligned output with headers, for showing rows.
+table() { psql -X -q -v ON_ERROR_STOP=1 -P footer=off "$@" | sed -e '/^$/d' -e 's/^/    /'; }
+
+BOLD= RESET=
+if [ -t 1 ]; then
+	BOLD=$(tput bold 2>/dev/null || true)
+	RESET=$(tput sgr0 2>/dev/null || true)
+fi
+STEP=0
+step() {
+	STEP=$((STEP + 1))
+	printf '\n%s── %d. %s%s\n' "$BOLD" "$STEP" "$*" "$RESET"
+}
+note() { printf '    %s\n' "$*"; }
+
+# The listener: psql reading commands from a fifo.  It LISTENs on the three
+# channels of the extension (and on demo_sync, which the demo uses to know that
+# the listener has seen everything up to a point), then runs SELECT 1 every
+# 0.5 s; psql prints the notifications that arrived after each command.
+LISTEN_LOG=$LIB_LOGDIR/listener.log
+LISTEN_SEEN=$LIB_LOGDIR/listener.seen
+echo 0 >"$LISTEN_SEEN"
+
+listener_start() {
+	local fifo=$LIB_LOGDIR/listener.fifo
+	mkfifo "$fifo"
+	psql -X -qAt -d postgres <"$fifo" >"$LISTEN_LOG" 2>&1 &
+	LISTENER_PID=$!
+	exec {LISTEN_FD}>"$fifo"
+	add_cleanup listener_stop
+	printf '%s\n' 'LISTEN maintenance_signal;' 'LISTEN maintenance_hook;' \
+		'LISTEN maintenance_notification;' 'LISTEN demo_sync;' >&"$LISTEN_FD"
+	(while sleep 0.5; do printf 'SELECT 1;\n' || exit 0; done) >&"$LISTEN_FD" 2>/dev/null &
+	TICKER_PID=$!
+}
+
+listener_stop() {
+	[ -n "${LISTENER_PID:-}" ] || return 0
+	kill "$TICKER_PID" 2>/dev/null || true
+	printf '\\q\n' >&"$LISTEN_FD" 2>/dev/null || true
+	exec {LISTEN_FD}>&-
+	wait "$LISTENER_PID" 2>/dev/null || true
+	wait "$TICKER_PID" 2>/dev/null || true
+	LISTENER_PID=
+}
+
+# sync_listener: NOTIFY a marker and wait (at most 10 s) until the listener has
+# printed it; notifications arrive in commit order, so it has seen all before.
+SYNC=0
+sync_listener() {
+	SYNC=$((SYNC + 1))
+	sql -c "NOTIFY demo_sync, 'sync-$SYNC'"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q "payload \"sync-$SYNC\"" "$LISTEN_LOG" && return 0
+		sleep 0.1
+	done
+	note "(the listener has not caught up after 10 s)"
+}
+
+# show_events [pretty]: print the notifications received since the last call.
+# Compact: one line per notification (channel, name, payload as JSON); pretty:
+# the whole envelope, indented JSON.
+show_events() {
+	sync_listener
+	python3 - "$LISTEN_LOG" "$LISTEN_SEEN" "${1:-compact}" <<'PY'
+import json, re, sys
+log, seen_file, mode = sys.argv[1:4]
+pat = re.compile(r'^Asynchronous notification "([^"]*)" with payload "(.*)" '
+                 r'received from server process with PID \d+\.$')
+events = []
+with open(log, encoding='utf-8', errors='replace') as f:
+    for line in f:
+        m = pat.match(line.rstrip('\n'))
+        if m and m.group(1) != 'demo_sync':
+            events.append((m.group(1), m.group(2)))
+seen = int(open(seen_file).read().strip() or 0)
+new = events[seen:]
+if not new:
+    print('    listener received: nothing')
+else:
+    print(f'    listener received {len(new)} notification(s):')
+for channel, raw in new:
+    try:
+        env = json.loads(raw)
+    except ValueError:
+        print(f'      {channel}: (not JSON) {raw}')
+        continue
+    if mode == 'pretty':
+        print(f'      ⟵ {channel}')
+        for l in json.dumps(env, indent=2, ensure_ascii=False).splitlines():
+            print('        ' + l)
+    else:
+        body = env.get('payload', {'truncated': env.get('truncated')})
+        print(f"      ⟵ {channel:<25} {env.get('name', '?'):<26} "
+              + json.dumps(body, ensure_ascii=False))
+open(seen_file, 'w').write(str(len(events)))
+PY
+}
+
+status_of() { sql -c "SELECT status FROM maintenance.maintenances WHERE id = '$1'"; }
+
+timeline() {
+	table -c "SELECT to_char(created_at, 'HH24:MI:SS') AS at,
+	                 coalesce(status_change::text, '-') AS status_change,
+	                 coalesce(created_by, '(system)') AS created_by, message
+	            FROM maintenance.get_maintenance_updates('$1')"
+}
+
+# ---------------------------------------------------------------- the tour
+step "Install the extension in the database \"postgres\", where pg_cron lives"
+sql -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pg_cron' -c 'CREATE EXTENSION maintenance'
+note "CREATE EXTENSION pg_cron; CREATE EXTENSION maintenance;  -- schedules the transitions job:"
+table -c "SELECT jobid, jobname, schedule, command FROM cron.job"
+
+listener_start
+note "a listener (separate psql, pid $LISTENER_PID) is LISTENing on maintenance_signal, maintenance_hook, maintenance_notification"
+
+step "Create a maintenance (title with quotes and an emoji) for systems api and db"
+M1=$(sql -c "SELECT id FROM maintenance.create_maintenance(
+	title => \$t\$Upgrade of \"core-db\" to v16 — it's a big one 🚀\$t\$,
+	description => 'Rolling upgrade of the primary database cluster.',
+	start_at => date_trunc('minute', now()) + interval '1 hour',
+	end_at => date_trunc('minute', now()) + interval '3 hours',
+	system_ids => ARRAY['db', 'api'])")
+note "maintenance.create_maintenance(...) -> id $M1, status $(status_of "$M1")"
+note "as JSON (maintenance.rpc('getMaintenance', ...)):"
+sql -c "SELECT jsonb_pretty(maintenance.rpc('getMaintenance', jsonb_build_object('id', '$M1'::text)))" | sed 's/^/      /'
+show_events pretty
+
+step "Add an update without a status change (message only: no notification)"
+sql -c "SELECT 1 FROM maintenance.add_update('$M1', 'Backups verified, on schedule.', created_by => 'alice')" >/dev/null
+note "status: $(status_of "$M1")"
+show_events
+
+step "Start it: add_update(..., status_change => 'in_progress')"
+sql -c "SET maintenance.actor = 'bob'" \
+	-c "SELECT 1 FROM maintenance.add_update('$M1', 'Upgrade started.', 'in_progress')" >/dev/null
+note "status: $(status_of "$M1")   (author from the setting maintenance.actor = 'bob')"
+show_events
+
+step "Close it: close_maintenance(...) -> completed"
+sql -c "SELECT 1 FROM maintenance.close_maintenance('$M1', 'Upgrade finished, all checks green.', 'bob')" >/dev/null
+note "status: $(status_of "$M1"); its timeline:"
+timeline "$M1"
+show_events
+
+step "A second maintenance, cancelled before it starts"
+M2=$(sql -c "SELECT id FROM maintenance.create_maintenance(
+	'Replace load balancer', now() + interval '1 day', now() + interval '1 day 2 hours',
+	ARRAY['edge'], suppress_notifications => true)")
+sql -c "SELECT 1 FROM maintenance.add_update('$M2', 'Postponed: the vendor is not ready.', 'cancelled', 'carol')" >/dev/null
+note "created $M2, then add_update(..., 'cancelled') -> status $(status_of "$M2")"
+show_events
+note "cancelled is final; asking to start it is refused (SQLSTATE 55000) and emits nothing:"
+psql -X -q -d postgres -v VERBOSITY=verbose \
+	-c "SELECT maintenance.add_update('$M2', 'Start anyway', 'in_progress')" 2>&1 |
+	grep -E '^(ERROR|DETAIL|HINT)' | sed 's/^/      /' || true
+show_events
+
+if [ "$QUICK" = 1 ]; then
+	step "Automatic transitions, run by hand with an explicit \"now\" (--quick)"
+	row=$(sql -F ' ' -c "SELECT id, extract(epoch FROM start_at)::bigint, extract(epoch FROM end_at)::bigint
+		FROM maintenance.create_maintenance('Nightly index rebuild',
+			date_trunc('minute', now()) + interval '2 hours',
+			date_trunc('minute', now()) + interval '3 hours', ARRAY['search'])")
+	read -r M3 START END <<<"$row"
+	note "created $M3: $(sql -c "SELECT status || ', ' || to_char(start_at, 'HH24:MI') || ' to ' || to_char(end_at, 'HH24:MI') || ' UTC' FROM maintenance.maintenances WHERE id = '$M3'")"
+	show_events
+	for as_of in "$((START + 1))" "$((END + 1))"; do
+		ts=$(sql -c "SELECT to_timestamp($as_of)")
+		note "SELECT * FROM maintenance.run_transitions(as_of => '$ts');"
+		table -c "SELECT * FROM maintenance.run_transitions(as_of => to_timestamp($as_of))"
+		note "status: $(status_of "$M3")"
+		show_events
+	done
+else
+	step "Automatic transitions by pg_cron (job maintenance-transitions, every minute)"
+	M3=$(sql -c "WITH t AS (SELECT now() + interval '3 seconds' AS s)
+		SELECT id FROM t, maintenance.create_maintenance('Nightly index rebuild', t.s,
+			date_trunc('minute', t.s) + interval '90 seconds', ARRAY['search'])")
+	note "created $M3: $(sql -c "SELECT status || ', from ' || to_char(start_at, 'HH24:MI:SS') || ' to ' || to_char(end_at, 'HH24:MI:SS') || ' UTC' FROM maintenance.maintenances WHERE id = '$M3'")"
+	note "pg_cron runs the job at the top of each minute: it should start at the next one and complete at the one after."
+	show_events
+	last=scheduled
+	deadline=$((SECONDS + 150))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 2
+		now_status=$(status_of "$M3")
+		if [ "$now_status" != "$last" ]; then
+			note "[$(date -u +%H:%M:%S)] status: $last -> $now_status"
+			show_events
+			last=$now_status
+		fi
+		[ "$now_status" = completed ] && break
+	done
+	if [ "$last" != completed ]; then
+		warn "pg_cron did not complete the maintenance within 150 s (status: $last)"
+	fi
+	note "its timeline (the automatic updates have no author):"
+	timeline "$M3"
+	note "pg_cron's record of the runs:"
+	table -c "SELECT runid, status, return_message, to_char(start_time, 'HH24:MI:SS') AS started
+	            FROM cron.job_run_details ORDER BY runid"
+	[ "$last" = completed ] || exit 1
+fi
+
+step "All maintenances (maintenance.list_maintenances())"
+table -c "SELECT title, status, system_ids FROM maintenance.list_maintenances()"
+note "events recorded in maintenance.events:"
+table -c "SELECT channel, name, count(*) FROM maintenance.events GROUP BY 1, 2 ORDER BY 1, 2"
+
+step "Tear down"
+listener_stop
+note "listener stopped; the throwaway cluster $CLUSTER_DIR is stopped and removed on exit"

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# listen_reconnect.sh — maintenance-listen delivers every event exactly once,
+# in id order, while its connection is killed (pg_terminate_backend) as
+# events are written, and while transactions commit in another order than
+# their event ids.
+#
+# It runs the installed client ($(pg_config --bindir)/maintenance-listen, or
+# $LISTEN_BIN) with a cursor file, writes events in rounds, terminates the
+# client's backend in every round and writes more while it is away, keeps
+# one writer open on the lowest ids across a reconnection, then waits
+# (polling, with a deadline) until the output has every event.  The output
+# must be, line for line, maintenance.event_envelope() of every row of
+# maintenance.events in id order.  Then: SIGTERM exits 0; a restart with the
+# same cursor file delivers only what was written since; so does a named
+# consumer (--consumer, cursor on the server); --exec gets each event and
+# retries a failing command; --help exits 0; bad arguments exit 2.
+#
+# Usage: test/client/listen_reconnect.sh   (PGHOST, PGPORT, PGUSER from the
+# environment; creates and drops the database LISTEN_TEST_DB, default
+# listen_reconnect_test).  Prints "ok N - ..." lines; exit status 0 = pass.
+set -euo pipefail
+
+DB=${LISTEN_TEST_DB:-listen_reconnect_test}
+LISTEN_BIN=${LISTEN_BIN:-$(pg_config --bindir)/maintenance-listen}
+export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
+unset PGDATABASE PGOPTIONS PGAPPNAME
+
+tmp=$(mktemp -d)
+listener=
+slow_writer=
+checks=0
+failures=0
+
+cleanup() {
+	status=$?
+	exec 4>&- 2>/dev/null || true
+	for p in $listener $slow_writer; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	timeout 30 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+		>/dev/null 2>&1 || echo "# could not drop database $DB"
+	rm -rf "$tmp"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap '' PIPE
+
+fail() {
+	echo "not ok - $*"
+	echo "# $checks passed, 1 failed"
+	exit 1
+}
+
+check() {	# check NAME COMMAND...
+	local name=$1
+	shift
+	checks=$((checks + 1))
+	if "$@"; then
+		echo "ok $checks - $name"
+	else
+		failures=$((failures + 1))
+		echo "not ok $checks - $name"
+	fi
+}
+
+sql() {		# sql [psql options...]: run stdin or -c in $DB, tuples only
+	timeout 30 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" "$@"
+}
+
+# wait_until DESCRIPTION COMMAND...: poll COMMAND every 0.1 s, at most 30 s
+wait_until() {
+	local what=$1 _
+	shift
+	for _ in $(seq 300); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for $what; listener stderr: $(cat "$tmp/err" 2>/dev/null)"
+}
+
+[ -x "$LISTEN_BIN" ] || fail "$LISTEN_BIN is not installed (make install)"
+
+timeout 30 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+	-c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+	-c "CREATE DATABASE $DB TEMPLATE template0 ENCODING 'UTF8'" 2>"$tmp/setup" ||
+	fail "could not create database $DB: $(cat "$tmp/setup")"
+sql -c 'CREATE EXTENSION maintenance' 2>"$tmp/setup" ||
+	fail "could not create the extension: $(cat "$tmp/setup")"
+
+# The pid of the client's backend other than $1 ('' if none).
+listener_pid() {
+	sql -c "SELECT pid FROM pg_stat_activity
+	         WHERE application_name = 'maintenance-listen' AND datname = '$DB'
+	           AND pid <> ${1:-0} AND state = 'idle'
+	         ORDER BY backend_start DESC LIMIT 1"
+}
+has_new_listener() { [ -n "$(listener_pid "${1:-0}")" ]; }
+
+n_created=0
+create() {	# create N: N maintenances, each with its own transaction
+	local i
+	for i in $(seq "$1"); do
+		n_created=$((n_created + 1))
+		sql -c "SELECT 1 FROM maintenance.create_maintenance('round $n_created',
+		           '2030-01-01T10:00:00Z', '2030-01-01T12:00:00Z',
+		           ARRAY['sys-a', 'sys-$n_created'])" >/dev/null ||
+			fail "create $n_created failed"
+	done
+}
+
+expected_lines() {
+	sql -c "SELECT maintenance.event_envelope(e)::text FROM maintenance.events e ORDER BY e.id"
+}
+event_count() { sql -c "SELECT count(*) FROM maintenance.events"; }
+max_id() { sql -c "SELECT coalesce(max(id), 0) FROM maintenance.events"; }
+has_lines() { [ -e "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
+
+start_listener() {	# start_listener OUT ERR ARGS...: in the background
+	local out=$1 err=$2
+	shift 2
+	"$LISTEN_BIN" "$@" >"$out" 2>"$err" 4>&- &
+	listener=$!
+}
+
+stop_listener() {	# SIGTERM, then its exit status into $stopped_status
+	kill -TERM "$listener"
+	stopped_status=0
+	wait "$listener" || stopped_status=$?
+	listener=
+}
+
+# --- the client across killed connections ---------------------------------
+
+# Events from before the start are replayed too.
+create 2
+
+start_listener "$tmp/out" "$tmp/err" --cursor-file "$tmp/cursor" -d "dbname=$DB"
+wait_until "the listener to connect" has_new_listener
+pid=$(listener_pid)
+pids_seen=1
+
+# A slow writer: a psql reading from a fifo keeps a transaction open that
+# took event ids below those of the writers that commit meanwhile.
+mkfifo "$tmp/slow.in"
+exec 4<>"$tmp/slow.in"
+PGAPPNAME=listen_test_slow_writer psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" \
+	<"$tmp/slow.in" >"$tmp/slow.out" 2>&1 4>&- &
+slow_writer=$!
+echo "BEGIN; SELECT 1 FROM maintenance.create_maintenance('slow writer',
+        '2030-02-01T10:00:00Z', '2030-02-01T12:00:00Z', ARRAY['sys-slow']);" >&4
+slow_state() {
+	[ "$(sql -c "SELECT state FROM pg_stat_activity
+	              WHERE application_name = 'listen_test_slow_writer'")" = "$1" ]
+}
+wait_until "the slow writer's events" slow_state "idle in transaction"
+
+for round in 1 2 3; do
+	create 3
+	sql -c "SELECT pg_terminate_backend($pid)" >/dev/null
+	# written while the client is away (it waits 0.5 s before reconnecting)
+	create 3
+	if [ "$round" = 2 ]; then
+		# The slow writer commits around a reconnection, long after the
+		# writers that took higher ids: until now the client could not be
+		# handed any of their events.
+		echo "COMMIT;" >&4
+		wait_until "the slow writer's commit" slow_state idle
+	fi
+	wait_until "the listener to reconnect (round $round)" has_new_listener "$pid"
+	pid=$(listener_pid "$pid")
+	pids_seen=$((pids_seen + 1))
+done
+create 2
+echo '\q' >&4
+exec 4>&-
+wait "$slow_writer" || true
+slow_writer=
+
+total=$(event_count)
+wait_until "all $total events in the output" has_lines "$tmp/out" "$total"
+expected_lines >"$tmp/expected"
+
+check "the client reconnected after each of 3 terminations (4 backends)" \
+	[ "$pids_seen" -eq 4 ]
+check "it logged the lost connection and the reconnection" \
+	grep -q "reconnecting in 0.5 s" "$tmp/err"
+check "every one of the $total events, exactly once, in id order, as event_envelope()" \
+	cmp -s "$tmp/out" "$tmp/expected"
+check "no event id twice in the output" \
+	[ -z "$(jq -r .id "$tmp/out" | sort | uniq -d)" ]
+check "the ids are strictly increasing" \
+	bash -c "jq -r .id '$tmp/out' | sort -n -c -u"
+check "the slow writer's events, the lowest ids of their time, were delivered" \
+	grep -q '"title": "slow writer"' "$tmp/out"
+check "the cursor file holds the last event id" \
+	[ "$(cat "$tmp/cursor")" = "$(max_id)" ]
+
+stop_listener
+check "SIGTERM: exit status 0" [ "$stopped_status" -eq 0 ]
+if [ "$failures" -gt 0 ]; then
+	diff "$tmp/expected" "$tmp/out" | head -20 | sed 's/^/# /'
+	sed 's/^/# stderr: /' "$tmp/err" | head -20
+fi
+
+# --- a restart with the same cursor file ----------------------------------
+
+before=$(max_id)
+create 2
+start_listener "$tmp/out2" "$tmp/err2" --cursor-file "$tmp/cursor" -d "dbname=$DB"
+wait_until "the listener to connect again" has_new_listener
+create 1
+new=$(sql -c "SELECT count(*) FROM maintenance.events WHERE id > $before")
+wait_until "the events written since" has_lines "$tmp/out2" "$new"
+sql -c "SELECT maintenance.event_envelope(e)::text FROM maintenance.events e
+         WHERE e.id > $before ORDER BY e.id" >"$tmp/expected2"
+stop_listener
+check "after a restart, only the events written since, once each, in order" \
+	cmp -s "$tmp/out2" "$tmp/expected2"
+check "the restarted client also exits 0 on SIGTERM" [ "$stopped_status" -eq 0 ]
+
+# --- the cursor on the server: --consumer ---------------------------------
+
+start_listener "$tmp/out4" "$tmp/err4" --consumer shell-test -d "dbname=$DB"
+wait_until "every event for the new consumer" has_lines "$tmp/out4" "$(event_count)"
+stop_listener
+before=$(max_id)
+create 1
+start_listener "$tmp/out5" "$tmp/err5" --consumer shell-test -d "dbname=$DB"
+wait_until "the event written while the consumer was stopped" \
+	has_lines "$tmp/out5" "$(sql -c "SELECT count(*) FROM maintenance.events WHERE id > $before")"
+create 1
+wait_until "the event written after its restart" \
+	has_lines "$tmp/out5" "$(sql -c "SELECT count(*) FROM maintenance.events WHERE id > $before")"
+stop_listener
+expected_lines >"$tmp/expected4"
+check "--consumer: a new consumer gets every retained event" \
+	cmp -s "$tmp/out4" <(head -n "$(wc -l <"$tmp/out4")" "$tmp/expected4")
+check "--consumer: restarted, it resumes from the cursor kept on the server" \
+	cmp -s "$tmp/out5" <(sql -c "SELECT maintenance.event_envelope(e)::text
+	                             FROM maintenance.events e WHERE e.id > $before ORDER BY e.id")
+check "--consumer: the server's cursor is the last event id" \
+	[ "$(sql -c "SELECT last_event_id FROM maintenance.event_consumers WHERE name = 'shell-test'")" = "$(max_id)" ]
+
+# --- --exec, with a command that fails once --------------------------------
+
+# The first run of the command fails; the event is retried, not skipped.
+cat >"$tmp/hook.sh" <<EOF
+#!/bin/sh
+if [ ! -e "$tmp/failed-once" ]; then
+	: >"$tmp/failed-once"
+	exit 3
+fi
+[ "\$MAINTENANCE_EVENT_ID" = "\$(jq -r .id)" ] || exit 0	# wrong id: lose it
+echo "\$MAINTENANCE_EVENT_ID" >>"$tmp/exec.ids"
+EOF
+chmod +x "$tmp/hook.sh"
+start_listener "$tmp/out3" "$tmp/err3" -d "dbname=$DB" \
+	--exec "$tmp/hook.sh" --channel maintenance_hook
+nhook=$(sql -c "SELECT count(*) FROM maintenance.events WHERE channel = 'maintenance_hook'")
+wait_until "the hook events through --exec" has_lines "$tmp/exec.ids" "$nhook"
+stop_listener
+sql -c "SELECT id FROM maintenance.events WHERE channel = 'maintenance_hook' ORDER BY id" \
+	>"$tmp/expected3"
+check "--exec --channel: each hook event once, in order, with its id on stdin and in the environment" \
+	cmp -s "$tmp/exec.ids" "$tmp/expected3"
+check "--exec: the failed command was retried" \
+	grep -q "command failed for event .* (status 3); retrying in 0.5 s" "$tmp/err3"
+check "--exec: nothing on standard output" [ ! -s "$tmp/out3" ]
+
+# --- arguments --------------------------------------------------------------
+
+status=0
+"$LISTEN_BIN" --help >"$tmp/help" 2>&1 || status=$?
+check "--help exits 0" [ "$status" -eq 0 ]
+check "--help documents the options" \
+	bash -c "grep -q -- --dbname '$tmp/help' && grep -q -- --consumer '$tmp/help' &&
+	         grep -q -- --cursor-file '$tmp/help' && grep -q -- --exec '$tmp/help' &&
+	         grep -q -- --channel '$tmp/help'"
+status=0
+"$LISTEN_BIN" --no-such-option >"$tmp/bad.out" 2>"$tmp/bad.err" || status=$?
+check "an unknown option exits 2" [ "$status" -eq 2 ]
+check "with a message on stderr, nothing on stdout" \
+	bash -c "grep -q 'unrecognized option \"--no-such-option\"' '$tmp/bad.err' && [ ! -s '$tmp/bad.out' ]"
+status=0
+"$LISTEN_BIN" --channel nowhere 2>/dev/null || status=$?
+check "an unknown channel exits 2" [ "$status" -eq 2 ]
+
+echo "# $((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The pg_cron job of the maintenance extension (SPEC section 6, issue 3).
+#
+# Runs against the cluster named by PGHOST/PGPORT/PGUSER (a superuser), whose
+# pg_cron lives in database "postgres" (cron.database_name), as set up by
+# scripts/cluster.sh:
+#   - CREATE EXTENSION maintenance in "postgres" schedules the job
+#     "maintenance-transitions" at "* * * * *" running
+#     "SELECT maintenance.run_transitions()";
+#   - DROP EXTENSION, DROP SCHEMA maintenance CASCADE and DROP OWNED remove it
+#     (a rolled-back DROP keeps it);
+#   - maintenance.schedule_transitions() / unschedule_transitions() work;
+#   - in a database without pg_cron, CREATE EXTENSION says in a NOTICE the
+#     exact cron.schedule_in_database(...) statement to run, and that
+#     statement works in "postgres".
+# It leaves "postgres" as it found it.  Exit status 0 when every check passed.
+set -uo pipefail
+
+: "${PGHOST:?set PGHOST to the test cluster}"
+export PGUSER=${PGUSER:-postgres}
+CRON_DB=postgres
+OTHER_DB=maintenance_cron_nopg
+OWNER_ROLE=maintenance_cron_owner
+JOB=maintenance-transitions
+COMMAND='SELECT maintenance.run_transitions()'
+
+passed=0
+failed=0
+created_pg_cron=0
+tmp=$(mktemp -d)
+
+# psql, unaligned and quiet, stopping at the first error
+q() {
+	local db=$1
+	shift
+	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+
+check() {
+	local what=$1 expected=$2 actual=$3
+	if [ "$expected" == "$actual" ]; then
+		passed=$((passed + 1))
+		echo "ok - $what"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $what"
+		echo "  expected: $(printf '%q' "$expected")"
+		echo "  actual:   $(printf '%q' "$actual")"
+	fi
+}
+
+# The jobs named "maintenance-transitions" as "jobname|schedule|command|database|username|active"
+jobs_of() {
+	q "$CRON_DB" -c "SELECT jobname, schedule, command, database, username, active
+	                   FROM cron.job WHERE jobname = '$1' ORDER BY jobid"
+}
+
+cleanup() {
+	q "$CRON_DB" -c "DROP EXTENSION IF EXISTS maintenance" >/dev/null 2>&1
+	q "$CRON_DB" -c "SELECT cron.unschedule(jobid) FROM cron.job
+	                  WHERE jobname IN ('$JOB', '$JOB-$OTHER_DB')" >/dev/null 2>&1
+	q "$CRON_DB" -c "DROP ROLE IF EXISTS $OWNER_ROLE" >/dev/null 2>&1
+	dropdb --if-exists "$OTHER_DB" >/dev/null 2>&1
+	if [ "$created_pg_cron" = 1 ]; then
+		q "$CRON_DB" -c "DROP EXTENSION IF EXISTS pg_cron" >/dev/null 2>&1
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# --- preconditions ------------------------------------------------------
+if [ "$(q "$CRON_DB" -c "SELECT count(*) FROM pg_extension WHERE extname = 'maintenance'")" != 0 ]; then
+	echo "Bail out! database \"$CRON_DB\" already has the extension maintenance; refusing to touch it"
+	trap - EXIT
+	exit 2
+fi
+if [ "$(q "$CRON_DB" -c "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'")" = 0 ]; then
+	q "$CRON_DB" -c "CREATE EXTENSION pg_cron" || { echo "Bail out! cannot create pg_cron in $CRON_DB"; exit 2; }
+	created_pg_cron=1
+fi
+check "no job \"$JOB\" before the test" "" "$(jobs_of "$JOB")"
+
+# --- CREATE EXTENSION schedules the job, without a NOTICE ----------------
+q "$CRON_DB" -c "CREATE EXTENSION maintenance" 2>"$tmp/create.err"
+check "CREATE EXTENSION in the pg_cron database says nothing" "" "$(cat "$tmp/create.err")"
+check "CREATE EXTENSION schedules the job" \
+	"$JOB|* * * * *|$COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$JOB")"
+
+# --- schedule_transitions() / unschedule_transitions() --------------------
+jobid=$(q "$CRON_DB" -c "SELECT jobid FROM cron.job WHERE jobname = '$JOB'")
+check "schedule_transitions('*/5 * * * *') returns the job's id" \
+	"$jobid" "$(q "$CRON_DB" -c "SELECT maintenance.schedule_transitions('*/5 * * * *')")"
+check "schedule_transitions('*/5 * * * *') reschedules the one job" \
+	"$JOB|*/5 * * * *|$COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$JOB")"
+check "schedule_transitions() puts it back at every minute" \
+	"$JOB|* * * * *|$COMMAND|$CRON_DB|$PGUSER|t" \
+	"$(q "$CRON_DB" -c "SELECT maintenance.schedule_transitions()" >/dev/null; jobs_of "$JOB")"
+check "unschedule_transitions() returns true when it removed the job" \
+	"t" "$(q "$CRON_DB" -c "SELECT maintenance.unschedule_transitions()")"
+check "unschedule_transitions() removed the job" "" "$(jobs_of "$JOB")"
+check "unschedule_transitions() returns false when there is no job" \
+	"f" "$(q "$CRON_DB" -c "SELECT maintenance.unschedule_transitions()")"
+q "$CRON_DB" -c "SELECT maintenance.schedule_transitions()" >/dev/null
+check "schedule_transitions() schedules it again" \
+	"$JOB|* * * * *|$COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$JOB")"
+check "the job's command runs" "0|0|0" \
+	"$(q "$CRON_DB" -c "SELECT started, completed, failed FROM maintenance.run_transitions(as_of => '1999-01-01')")"
+
+# --- DROP EXTENSION removes the job --------------------------------------
+q "$CRON_DB" -c "BEGIN" -c "DROP EXTENSION maintenance" -c "ROLLBACK"
+check "a rolled-back DROP EXTENSION keeps the job" \
+	"$JOB|* * * * *|$COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$JOB")"
+q "$CRON_DB" -c "DROP EXTENSION maintenance"
+check "DROP EXTENSION removes the job" "" "$(jobs_of "$JOB")"
+check "DROP EXTENSION leaves no job for the database's transitions at all" "0" \
+	"$(q "$CRON_DB" -c "SELECT count(*) FROM cron.job WHERE command LIKE '%maintenance.run_transitions%'")"
+
+# --- DROP SCHEMA maintenance CASCADE removes the extension and the job ----
+q "$CRON_DB" -c "CREATE EXTENSION maintenance"
+check "CREATE EXTENSION again schedules exactly one job" \
+	"$JOB|* * * * *|$COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$JOB")"
+q "$CRON_DB" -c "SET client_min_messages = warning" -c "DROP SCHEMA maintenance CASCADE"
+check "DROP SCHEMA maintenance CASCADE drops the extension" "0" \
+	"$(q "$CRON_DB" -c "SELECT count(*) FROM pg_extension WHERE extname = 'maintenance'")"
+check "DROP SCHEMA maintenance CASCADE removes the job" "" "$(jobs_of "$JOB")"
+
+# --- DROP OWNED BY the extension's owner removes the job too --------------
+q "$CRON_DB" -c "CREATE ROLE $OWNER_ROLE SUPERUSER LOGIN"
+PGUSER=$OWNER_ROLE q "$CRON_DB" -c "CREATE EXTENSION maintenance"
+check "CREATE EXTENSION by another role schedules the job as that role" \
+	"$JOB|* * * * *|$COMMAND|$CRON_DB|$OWNER_ROLE|t" "$(jobs_of "$JOB")"
+q "$CRON_DB" -c "SET client_min_messages = warning" -c "DROP OWNED BY $OWNER_ROLE"
+check "DROP OWNED BY the owner drops the extension" "0" \
+	"$(q "$CRON_DB" -c "SELECT count(*) FROM pg_extension WHERE extname = 'maintenance'")"
+check "DROP OWNED BY the owner removes the job" "" "$(jobs_of "$JOB")"
+q "$CRON_DB" -c "DROP ROLE $OWNER_ROLE"
+
+# --- a database without pg_cron: the NOTICE names the statement to run ----
+createdb "$OTHER_DB"
+q "$OTHER_DB" -c "CREATE EXTENSION maintenance" 2>"$tmp/nopg.err"
+expected_notice="NOTICE:  pg_cron is not installed in database \"$OTHER_DB\"; maintenance.run_transitions() is not scheduled
+HINT:  In the database where pg_cron is installed, run: SELECT cron.schedule_in_database('$JOB-$OTHER_DB', '* * * * *', '$COMMAND', '$OTHER_DB');"
+check "CREATE EXTENSION without pg_cron gives the NOTICE with the exact statement" \
+	"$expected_notice" "$(cat "$tmp/nopg.err")"
+check "CREATE EXTENSION without pg_cron schedules nothing" "" \
+	"$(q "$CRON_DB" -c "SELECT jobname FROM cron.job WHERE database = '$OTHER_DB'")"
+q "$OTHER_DB" -c '\set VERBOSITY verbose' -c "SELECT maintenance.schedule_transitions()" \
+	>/dev/null 2>"$tmp/sched.err"
+check "schedule_transitions() without pg_cron fails with 55000 and the same statement" \
+	"ERROR:  55000: pg_cron is not installed in database \"$OTHER_DB\"
+HINT:  In the database where pg_cron is installed, run: SELECT cron.schedule_in_database('$JOB-$OTHER_DB', '* * * * *', '$COMMAND', '$OTHER_DB');" \
+	"$(grep -v -E '^(LOCATION|CONTEXT):' "$tmp/sched.err")"
+check "unschedule_transitions() without pg_cron returns false" \
+	"f" "$(q "$OTHER_DB" -c "SELECT maintenance.unschedule_transitions()")"
+
+# The statement of the HINT, run as given in pg_cron's database, schedules
+# the job for the other database.
+statement=$(sed -n 's/^HINT:  In the database where pg_cron is installed, run: //p' "$tmp/nopg.err")
+q "$CRON_DB" -c "$statement" >/dev/null
+check "the HINT's statement schedules the job for the other database" \
+	"$JOB-$OTHER_DB|* * * * *|$COMMAND|$OTHER_DB|$PGUSER|t" "$(jobs_of "$JOB-$OTHER_DB")"
+q "$CRON_DB" -c "SELECT cron.unschedule('$JOB-$OTHER_DB')" >/dev/null
+q "$OTHER_DB" -c "DROP EXTENSION maintenance"
+
+# --- postgres is left clean ----------------------------------------------
+cleanup
+trap - EXIT
+check "postgres has no extension maintenance afterwards" "0" \
+	"$(q "$CRON_DB" -c "SELECT count(*) FROM pg_extension WHERE extname = 'maintenance'")"
+if [ "$created_pg_cron" = 0 ]; then
+	check "postgres has no transitions job afterwards" "0" \
+		"$(q "$CRON_DB" -c "SELECT count(*) FROM cron.job WHERE command LIKE '%run_transitions%'")"
+fi
+
+echo "cron_job: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,137 @@
+-- escaping: text with quotes, backslashes, newlines, tabs, control
+-- characters, emoji, characters outside the BMP or HTML comes back exactly as
+-- it went in, through the typed functions, rpc's JSON and the JSON of the
+-- events (built in C).
+CREATE EXTENSION maintenance;
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+\pset null '(null)'
+
+-- Test helpers, for this session only.  Random uuids and now() must not
+-- reach the expected output: the test gives each maintenance a name, and
+-- mask() shows a named uuid as <name>, any other uuid as <uuid>, and a
+-- well-formed createdAt, updatedAt or occurredAt as <time> (a malformed one
+-- shows as it is).
+CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid NOT NULL UNIQUE);
+INSERT INTO ids VALUES ('unknown', '00000000-0000-0000-0000-000000000000');
+CREATE FUNCTION pg_temp.label(id uuid, name text) RETURNS text LANGUAGE sql AS $$
+    INSERT INTO ids VALUES ($2, $1) RETURNING '<' || name || '>'
+$$;
+CREATE FUNCTION pg_temp.id(name text) RETURNS uuid LANGUAGE sql STABLE AS $$
+    SELECT i.id FROM ids i WHERE i.name = $1
+$$;
+CREATE FUNCTION pg_temp.mask(t text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM ids LOOP
+        t := replace(t, r.id::text, '<' || r.name || '>');
+    END LOOP;
+    t := regexp_replace(t, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', 'g');
+    t := regexp_replace(t, '"(createdAt|updatedAt|occurredAt)": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"',
+                        '"\1": "<time>"', 'g');
+    RETURN t;
+END
+$$;
+-- Run a statement; "ok", or "SQLSTATE: message" (masked) when it fails, with
+-- its detail and hint when details is true.
+CREATE FUNCTION pg_temp.try(stmt text, details boolean DEFAULT false) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    state text;
+    msg text;
+    detail text;
+    hint text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    IF details THEN
+        msg := msg || coalesce(E'\nDETAIL: ' || nullif(detail, ''), '')
+                   || coalesce(E'\nHINT: ' || nullif(hint, ''), '');
+    END IF;
+    RETURN state || ': ' || pg_temp.mask(msg);
+END
+$$;
+
+CREATE TEMP TABLE samples (label text PRIMARY KEY, t text NOT NULL);
+INSERT INTO samples VALUES
+  ('double quotes', 'He said "hi"'),
+  ('single quotes', $$It's 'quoted'$$),
+  ('backslashes', 'C:\path\to\ \\ \"'),
+  ('newline', E'first line\nsecond line'),
+  ('carriage return', E'one\r\ntwo'),
+  ('tab', E'a\tb'),
+  ('control characters', E'x\x01y\x08z\x1f!'),
+  ('delete', E'a\x7fb'),
+  ('emoji', '🚧 Maintenance 🔧'),
+  ('non-BMP', '𝄞 𠜎 𝔘𝔫𝔦𝔠𝔬𝔡𝔢'),
+  ('emoji sequence', '👩‍💻 🇩🇪 👍🏽'),
+  ('combining mark', E'e\u0301 vs \u00e9'),
+  ('line separators', E'a\u2028b\u2029c'),
+  ('HTML', '</script><script>alert("x")</script>'),
+  ('looks like JSON', '{"title": "x", "n": [1, 2]}'),
+  ('JSON escape as text', '\u0041 is not A, \n is not a newline'),
+  ('format directives', '100% %s %d %n %%'),
+  ('everything', E'"\\\n\t\x01🚧𝄞</script>''%s');
+
+-- What each sample is, in JSON notation.
+SELECT label, to_jsonb(t)::text AS "as JSON", octet_length(t) AS bytes FROM samples ORDER BY label;
+
+-- Create a maintenance with the sample as title, description and one of its
+-- system ids, then add an update with it as message, and check every place
+-- it comes back.
+CREATE FUNCTION pg_temp.round_trip(t text,
+    OUT typed boolean, OUT stored boolean, OUT signal boolean, OUT hook boolean,
+    OUT notifications boolean, OUT timeline boolean, OUT rpc_read boolean, OUT rpc_write boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    m uuid;
+    before bigint;
+    r jsonb;
+    body text := format('A maintenance **"%s"** has been scheduled for a system you''re subscribed to.', t);
+BEGIN
+    SELECT coalesce(max(id), 0) INTO before FROM maintenance.events;
+    SELECT c.id, c.title = t AND c.description = t AND c.system_ids @> ARRAY[t]
+      INTO m, typed
+      FROM maintenance.create_maintenance(t, '2031-11-01 10:00+00', '2031-11-01 12:00+00',
+                                          ARRAY[t, 'plain'], t) AS c;
+    SELECT x.title = t AND x.description = t
+           AND EXISTS (SELECT 1 FROM maintenance.maintenance_systems s
+                        WHERE s.maintenance_id = m AND s.system_id = t)
+      INTO stored FROM maintenance.maintenances x WHERE x.id = m;
+    SELECT e.payload -> 'systemIds' ? t INTO signal
+      FROM maintenance.events e WHERE e.id > before AND e.channel = 'maintenance_signal';
+    SELECT e.payload ->> 'title' = t AND e.payload ->> 'description' = t AND e.payload -> 'systemIds' ? t
+      INTO hook
+      FROM maintenance.events e WHERE e.id > before AND e.channel = 'maintenance_hook';
+    SELECT bool_and(e.payload ->> 'body' = body) AND count(*) = 2
+           AND bool_or(e.payload ->> 'systemId' = t)
+      INTO notifications
+      FROM maintenance.events e WHERE e.id > before AND e.channel = 'maintenance_notification';
+    timeline := (SELECT u.message = t FROM maintenance.add_update(m, t) AS u);
+    r := maintenance.rpc('getMaintenance', jsonb_build_object('id', m));
+    rpc_read := r ->> 'title' = t AND r ->> 'description' = t AND r -> 'systemIds' ? t
+                AND r -> 'updates' -> 0 ->> 'message' = t;
+    r := maintenance.rpc('createMaintenance', jsonb_build_object('title', t, 'description', t,
+             'startAt', '2031-11-01T10:00:00Z', 'endAt', '2031-11-01T12:00:00Z',
+             'systemIds', jsonb_build_array(t)));
+    rpc_write := r ->> 'title' = t AND r ->> 'description' = t AND r -> 'systemIds' ->> 0 = t
+                 AND (maintenance.rpc('addUpdate', jsonb_build_object('maintenanceId', r -> 'id',
+                          'message', t, 'statusChange', 'in_progress')) ->> 'message') = t;
+END
+$$;
+SELECT label, r.* FROM samples, LATERAL pg_temp.round_trip(t) AS r ORDER BY label;
+
+-- The events of one more maintenance made of the last sample, as stored
+-- (in jsonb's own notation).
+SELECT max(id) AS before FROM maintenance.events \gset
+SELECT pg_temp.label(id, 'everything') FROM samples,
+       LATERAL maintenance.create_maintenance(t, '2031-11-02 10:00+00', '2031-11-02 12:00+00', ARRAY[t], t)
+ WHERE label = 'everything';
+SELECT channel, pg_temp.mask(payload::text) AS payload
+  FROM maintenance.events WHERE id > :before ORDER BY id;
+
+DROP EXTENSION maintenance;

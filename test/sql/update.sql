@@ -1,0 +1,168 @@
+-- update: update_maintenance and the rpc method updateMaintenance (SPEC §4).
+-- A null argument (an absent JSON key) leaves its column as it is.
+CREATE EXTENSION maintenance;
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+\pset null '(null)'
+
+-- Test helpers, for this session only.  Random uuids and now() must not
+-- reach the expected output: the test gives each maintenance a name, and
+-- mask() shows a named uuid as <name>, any other uuid as <uuid>, and a
+-- well-formed createdAt, updatedAt or occurredAt as <time> (a malformed one
+-- shows as it is).
+CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid NOT NULL UNIQUE);
+INSERT INTO ids VALUES ('unknown', '00000000-0000-0000-0000-000000000000');
+CREATE FUNCTION pg_temp.label(id uuid, name text) RETURNS text LANGUAGE sql AS $$
+    INSERT INTO ids VALUES ($2, $1) RETURNING '<' || name || '>'
+$$;
+CREATE FUNCTION pg_temp.id(name text) RETURNS uuid LANGUAGE sql STABLE AS $$
+    SELECT i.id FROM ids i WHERE i.name = $1
+$$;
+CREATE FUNCTION pg_temp.mask(t text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM ids LOOP
+        t := replace(t, r.id::text, '<' || r.name || '>');
+    END LOOP;
+    t := regexp_replace(t, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', 'g');
+    t := regexp_replace(t, '"(createdAt|updatedAt|occurredAt)": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"',
+                        '"\1": "<time>"', 'g');
+    RETURN t;
+END
+$$;
+-- Run a statement; "ok", or "SQLSTATE: message" (masked) when it fails, with
+-- its detail and hint when details is true.
+CREATE FUNCTION pg_temp.try(stmt text, details boolean DEFAULT false) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    state text;
+    msg text;
+    detail text;
+    hint text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    IF details THEN
+        msg := msg || coalesce(E'\nDETAIL: ' || nullif(detail, ''), '')
+                   || coalesce(E'\nHINT: ' || nullif(hint, ''), '');
+    END IF;
+    RETURN state || ': ' || pg_temp.mask(msg);
+END
+$$;
+
+-- What the maintenance is now; updated_now tells whether updated_at is the
+-- time of the current transaction.
+CREATE FUNCTION pg_temp.state(name text)
+RETURNS TABLE (title text, description text, suppress boolean, status text,
+               start_at timestamptz, end_at timestamptz, system_ids text[],
+               created_kept boolean, updated_now boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT v.title, v.description, v.suppress_notifications, v.status::text, v.start_at, v.end_at,
+           v.system_ids, v.created_at < now(), v.updated_at = now()
+      FROM maintenance.maintenances_with_systems v
+     WHERE v.id = pg_temp.id($1)
+$$;
+
+SELECT pg_temp.label(id, 'm') AS id, title, system_ids
+  FROM maintenance.create_maintenance('Original', '2031-04-01 10:00+00', '2031-04-01 12:00+00',
+                                      '{a,b}', 'First description');
+SELECT * FROM pg_temp.state('m');
+
+-- Each argument alone changes its column only; every update sets updated_at.
+BEGIN;
+SELECT title, description, system_ids, updated_at = now() AS updated_now
+  FROM maintenance.update_maintenance(pg_temp.id('m'), title => 'Renamed');
+SELECT * FROM pg_temp.state('m');
+COMMIT;
+BEGIN;
+SELECT title, description FROM maintenance.update_maintenance(pg_temp.id('m'), description => 'Second');
+SELECT * FROM pg_temp.state('m');
+COMMIT;
+BEGIN;
+SELECT suppress_notifications FROM maintenance.update_maintenance(pg_temp.id('m'), suppress_notifications => true);
+SELECT * FROM pg_temp.state('m');
+COMMIT;
+-- Only the id: nothing changes but updated_at.
+BEGIN;
+SELECT title FROM maintenance.update_maintenance(pg_temp.id('m'));
+SELECT * FROM pg_temp.state('m');
+COMMIT;
+
+-- clear_description sets the description to null; a null description alone
+-- leaves it; giving both is refused.
+SELECT description FROM maintenance.update_maintenance(pg_temp.id('m'), description => NULL);
+SELECT description FROM maintenance.update_maintenance(pg_temp.id('m'), clear_description => true);
+SELECT description FROM maintenance.update_maintenance(pg_temp.id('m'), clear_description => false);
+SELECT pg_temp.try($$SELECT maintenance.update_maintenance(pg_temp.id('m'), description => 'x',
+                                                           clear_description => true)$$);
+
+-- system_ids replaces the whole set: duplicates once, sorted, the old rows
+-- gone.
+SELECT system_ids FROM maintenance.update_maintenance(pg_temp.id('m'), system_ids => '{c,a,c}');
+SELECT system_id FROM maintenance.maintenance_systems
+ WHERE maintenance_id = pg_temp.id('m') ORDER BY 1;
+
+-- The window is checked with the stored start_at/end_at for the side that is
+-- not given (stored window 10:00-12:00).
+SELECT label, pg_temp.try(stmt) FROM (VALUES
+  ('end before stored start', $$SELECT maintenance.update_maintenance(pg_temp.id('m'),
+                                  end_at => '2031-04-01 09:00+00')$$),
+  ('end = stored start', $$SELECT maintenance.update_maintenance(pg_temp.id('m'),
+                             end_at => '2031-04-01 10:00+00')$$),
+  ('start after stored end', $$SELECT maintenance.update_maintenance(pg_temp.id('m'),
+                                 start_at => '2031-04-01 13:00+00')$$),
+  ('start = stored end', $$SELECT maintenance.update_maintenance(pg_temp.id('m'),
+                             start_at => '2031-04-01 12:00+00')$$),
+  ('both, reversed', $$SELECT maintenance.update_maintenance(pg_temp.id('m'),
+                         start_at => '2031-04-02 12:00+00', end_at => '2031-04-02 10:00+00')$$),
+  ('start infinite', $$SELECT maintenance.update_maintenance(pg_temp.id('m'),
+                         start_at => '-infinity')$$),
+  ('end infinite', $$SELECT maintenance.update_maintenance(pg_temp.id('m'),
+                       end_at => 'infinity')$$)
+) AS t(label, stmt);
+SELECT start_at, end_at FROM maintenance.maintenances WHERE id = pg_temp.id('m');
+-- Moving one side within the stored other side is fine.
+SELECT start_at, end_at
+  FROM maintenance.update_maintenance(pg_temp.id('m'), start_at => '2031-04-01 11:00+00');
+SELECT start_at, end_at
+  FROM maintenance.update_maintenance(pg_temp.id('m'), end_at => '2031-04-01 11:00:00.001+00');
+-- Moving both past the stored end at once is fine: the new pair is checked.
+SELECT start_at, end_at
+  FROM maintenance.update_maintenance(pg_temp.id('m'), start_at => '2031-04-05 10:00+00',
+                                      end_at => '2031-04-05 14:00+02');
+
+-- An unknown id: P0002 naming the id.
+SELECT pg_temp.try($$SELECT maintenance.update_maintenance('00000000-0000-0000-0000-000000000000',
+                                                           title => 'x')$$);
+
+-- Update does not change the status, and works in any status.
+SELECT status FROM maintenance.close_maintenance(pg_temp.id('m'));
+SELECT title, status FROM maintenance.update_maintenance(pg_temp.id('m'), title => 'After close');
+
+-- Through rpc: absent keys leave values, "description": null clears it.
+SELECT pg_temp.label(id, 'r') AS id
+  FROM maintenance.create_maintenance('Via rpc', '2031-05-01 10:00+00', '2031-05-01 12:00+00',
+                                      '{x}', 'Described');
+SELECT pg_temp.mask(r::text), r ->> 'updatedAt' = maintenance.iso_time(now()) AS updated_now
+  FROM maintenance.rpc('updateMaintenance',
+           jsonb_build_object('id', pg_temp.id('r'), 'title', 'Via rpc, renamed')) AS r;
+SELECT pg_temp.mask(maintenance.rpc('updateMaintenance',
+           jsonb_build_object('id', pg_temp.id('r'), 'description', NULL))::text);
+SELECT pg_temp.mask(maintenance.rpc('updateMaintenance',
+           jsonb_build_object('id', pg_temp.id('r'), 'description', 'Described again',
+                              'suppressNotifications', true,
+                              'startAt', '2031-05-01T13:00:00+02:00',
+                              'endAt', '2031-05-01T14:00:00.5+02:00',
+                              'systemIds', jsonb_build_array('z', 'y')))::text);
+SELECT pg_temp.mask(maintenance.rpc('updateMaintenance',
+           jsonb_build_object('id', pg_temp.id('r'), 'suppressNotifications', false))::text);
+SELECT pg_temp.try($$SELECT maintenance.rpc('updateMaintenance',
+           jsonb_build_object('id', pg_temp.id('r'), 'endAt', '2031-05-01T10:59:59Z'))$$);
+SELECT pg_temp.try($$SELECT maintenance.rpc('updateMaintenance',
+           '{"id": "00000000-0000-0000-0000-000000000000", "title": "x"}')$$);
+
+DROP EXTENSION maintenance;
