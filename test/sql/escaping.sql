@@ -7,54 +7,9 @@ SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 \pset null '(null)'
 
--- Test helpers, for this session only.  Random uuids and now() must not
--- reach the expected output: the test gives each maintenance a name, and
--- mask() shows a named uuid as <name>, any other uuid as <uuid>, and a
--- well-formed createdAt, updatedAt or occurredAt as <time> (a malformed one
--- shows as it is).
-CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid NOT NULL UNIQUE);
-INSERT INTO ids VALUES ('unknown', '00000000-0000-0000-0000-000000000000');
-CREATE FUNCTION pg_temp.label(id uuid, name text) RETURNS text LANGUAGE sql AS $$
-    INSERT INTO ids VALUES ($2, $1) RETURNING '<' || name || '>'
-$$;
-CREATE FUNCTION pg_temp.id(name text) RETURNS uuid LANGUAGE sql STABLE AS $$
-    SELECT i.id FROM ids i WHERE i.name = $1
-$$;
-CREATE FUNCTION pg_temp.mask(t text) RETURNS text LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT * FROM ids LOOP
-        t := replace(t, r.id::text, '<' || r.name || '>');
-    END LOOP;
-    t := regexp_replace(t, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', 'g');
-    t := regexp_replace(t, '"(createdAt|updatedAt|occurredAt)": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"',
-                        '"\1": "<time>"', 'g');
-    RETURN t;
-END
-$$;
--- Run a statement; "ok", or "SQLSTATE: message" (masked) when it fails, with
--- its detail and hint when details is true.
-CREATE FUNCTION pg_temp.try(stmt text, details boolean DEFAULT false) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    msg text;
-    detail text;
-    hint text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-    IF details THEN
-        msg := msg || coalesce(E'\nDETAIL: ' || nullif(detail, ''), '')
-                   || coalesce(E'\nHINT: ' || nullif(hint, ''), '');
-    END IF;
-    RETURN state || ': ' || pg_temp.mask(msg);
-END
-$$;
+\set ECHO none
+\i test/helpers.psql
+\set ECHO all
 
 CREATE TEMP TABLE samples (label text PRIMARY KEY, t text NOT NULL);
 INSERT INTO samples VALUES
