@@ -11,6 +11,7 @@ OBJS = \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \
+	src/worker.o \
 	src/write.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
@@ -23,6 +24,16 @@ REGRESS_OPTS = --inputdir=test --outputdir=test/results
 ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test --outputdir=test/results/isolation
 
+# prove: test/t/*.pl (PostgreSQL::Test::Cluster) on clusters of their own, for
+# what needs preloading, restarts or a standby.  `make installcheck` runs them
+# last, except as root: the server refuses root.  scripts/test.sh runs them as
+# the postgres user, in a copy of the tree that this user may write to
+# (tmp_check/); `make installcheck REGRESS= ISOLATION=` runs only them.
+ifneq ($(shell id -u),0)
+TAP_TESTS = 1
+endif
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+
 PG_CONFIG ?= pg_config
 # Warnings are errors in our code; the server's headers are system headers.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
@@ -30,6 +41,11 @@ PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The benchmark (BENCHMARKS.md): builds, installs, runs on its own cluster.
+.PHONY: bench
+bench:
+	bench/bench.sh
 
 .PHONY: cppcheck
 # One configuration (the compiler's), not every #ifdef variant of the server

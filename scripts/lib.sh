@@ -24,13 +24,15 @@ export PG_CONFIG PGBIN PATH
 
 # The Debian packages both commands need.  postgresql-server-dev-15 brings
 # clang/llvm (for the JIT bitcode PGXS builds) but not gcc or make;
-# postgresql-15-pgtap only recommends the package that ships pg_prove.
+# postgresql-15-pgtap only recommends the package that ships pg_prove;
+# PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run.
 DEB_PACKAGES=(
 	postgresql-$PG_MAJOR
 	postgresql-server-dev-$PG_MAJOR
 	postgresql-$PG_MAJOR-cron
 	postgresql-$PG_MAJOR-pgtap
 	libtap-parser-sourcehandler-pgtap-perl
+	libipc-run-perl
 	libpq-dev
 	cppcheck
 	make

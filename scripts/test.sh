@@ -13,6 +13,7 @@
 #   isolation        test/specs/*.spec   (make installcheck, ISOLATION part)
 #   pgTAP            test/pgtap/*.sql    (pg_prove, database maintenance_tap)
 #   client           test/client/*.sh, test/client/*.js (node), test/cron/*.sh
+#   TAP              test/t/*.pl         (prove, servers of their own)
 #
 # The last line of output is "N passed, M failed", summed over all suites; the
 # exit status is non-zero when M > 0.  A set-up step that fails (packages,
@@ -120,14 +121,14 @@ rm -f test/results/regression.diffs test/results/isolation/regression.diffs
 
 sql_tests=(test/sql/*.sql)
 if [ ${#sql_tests[@]} -gt 0 ]; then
-	run_pg_regress pg_regress ISOLATION=
+	run_pg_regress pg_regress ISOLATION= TAP_TESTS=
 else
 	say "pg_regress: no tests in test/sql"
 fi
 
 spec_tests=(test/specs/*.spec)
 if [ ${#spec_tests[@]} -gt 0 ]; then
-	run_pg_regress isolation REGRESS=
+	run_pg_regress isolation REGRESS= TAP_TESTS=
 else
 	say "isolation: no specs in test/specs"
 fi
@@ -208,6 +209,52 @@ if [ ${#client_tests[@]} -gt 0 ]; then
 	record client "$c_passed" "$c_failed"
 else
 	say "client: no tests in test/client or test/cron"
+fi
+
+# ---------------------------------------------------------------- TAP
+# test/t/*.pl (PostgreSQL::Test::Cluster) start servers of their own, with the
+# library preloaded, restarts and a standby: `make installcheck REGRESS=
+# ISOLATION=` runs only them.  The server refuses root, so as root they run as
+# the postgres user, in a copy of the files they need that it may write to
+# (tmp_check/).  Counted per assertion, as the pgTAP suite is; at most 10 min.
+tap_tests=(test/t/*.pl)
+if [ ${#tap_tests[@]} -gt 0 ]; then
+	say "TAP: make installcheck REGRESS= ISOLATION= (prove test/t/*.pl)"
+	log="$LIB_LOGDIR/tap.log"
+	tapdir=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-tap.XXXXXX")
+	add_cleanup "rm -rf '$tapdir'"
+	mkdir -p "$tapdir/test"
+	cp -r Makefile maintenance.control sql "$tapdir/"
+	cp -r test/t "$tapdir/test/"
+	tap_cmd=(make -C "$tapdir" installcheck REGRESS= ISOLATION= PG_CONFIG="$PG_CONFIG")
+	rc=0
+	if [ "$(id -u)" = 0 ]; then
+		chown -R postgres "$tapdir"
+		timeout 600 su postgres -s /bin/bash -c "$(printf '%q ' "${tap_cmd[@]}")" 2>&1 | tee "$log" || rc=$?
+	else
+		timeout 600 "${tap_cmd[@]}" 2>&1 | tee "$log" || rc=$?
+	fi
+	read -r tests failed bad_files < <(awk '
+		/^Files=[0-9]+, Tests=[0-9]+/ { sub(/^Files=[0-9]+, Tests=/, ""); sub(/,.*/, ""); tests = $0 }
+		/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
+			f = $0; sub(/.*Failed: /, "", f); sub(/\).*/, "", f)
+			failed += f; if (f == 0) bad++
+		}
+		END { printf "%d %d %d\n", tests, failed, bad }' "$log")
+	passed=$((tests - failed))
+	failed=$((failed + bad_files))
+	if [ "$rc" != 0 ] && [ "$failed" -eq 0 ]; then
+		warn "TAP: prove failed (exit $rc) without a failed test"
+		failed=1
+	fi
+	if [ "$failed" -gt 0 ]; then
+		for f in "$tapdir"/tmp_check/log/regress_log_*; do
+			[ -f "$f" ] && { say "$f"; cat "$f"; }
+		done
+	fi
+	record tap "$passed" "$failed"
+else
+	say "TAP: no tests in test/t"
 fi
 
 cppcheck_wait || step_failed cppcheck

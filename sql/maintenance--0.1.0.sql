@@ -8,6 +8,99 @@
  * that run with the owner's rights pin their own search_path.
  */
 
+/*
+ * Those functions belong to the installing superuser and look up objects in
+ * the schema "maintenance" too.  CREATE EXTENSION creates the schema, or uses
+ * one that exists already.  A role that is not a superuser and owns that
+ * schema, may create objects in it, or has objects in it already could put
+ * functions or operators there that those functions would run with
+ * superuser rights (an owner could also drop the schema, and the extension
+ * and its data with it).
+ * Such a schema is refused, before anything is created.
+ */
+DO $guard$
+DECLARE
+    schema_oid pg_catalog.oid;
+    owner_name pg_catalog.name;
+    owner_is_super boolean;
+    creators pg_catalog.text;
+    foreign_object pg_catalog.text;
+BEGIN
+    SELECT n.oid, r.rolname, r.rolsuper
+      INTO schema_oid, owner_name, owner_is_super
+      FROM pg_catalog.pg_namespace n
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+     WHERE n.nspname OPERATOR(pg_catalog.=) 'maintenance';
+
+    IF NOT owner_is_super THEN
+        RAISE EXCEPTION 'schema "maintenance" is owned by role "%", which is not a superuser', owner_name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The extension''s functions run with superuser rights and look up objects in this schema; its owner could take them over.',
+                  HINT = 'Drop the schema, or make a superuser its owner, then create the extension again.';
+    END IF;
+
+    SELECT pg_catalog.string_agg(DISTINCT CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                                ELSE pg_catalog.quote_ident(r.rolname) END, ', ')
+      INTO creators
+      FROM pg_catalog.pg_namespace n
+     CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
+      LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+     WHERE n.oid OPERATOR(pg_catalog.=) schema_oid
+       AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+       AND NOT coalesce(r.rolsuper, false);
+    IF creators IS NOT NULL THEN
+        RAISE EXCEPTION 'schema "maintenance" lets roles that are not superusers create objects in it: %', creators
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The extension''s functions run with superuser rights and look up objects in this schema.',
+                  HINT = 'REVOKE CREATE ON SCHEMA maintenance FROM those roles, then create the extension again.';
+    END IF;
+
+    SELECT pg_catalog.pg_describe_object(o.classid, o.objid, 0)
+      INTO foreign_object
+      FROM (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid, c.relowner AS owner
+              FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, p.proowner
+              FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, t.typowner
+              FROM pg_catalog.pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_operator'::pg_catalog.regclass, o.oid, o.oprowner
+              FROM pg_catalog.pg_operator o WHERE o.oprnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass, c.oid, c.collowner
+              FROM pg_catalog.pg_collation c WHERE c.collnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_conversion'::pg_catalog.regclass, c.oid, c.conowner
+              FROM pg_catalog.pg_conversion c WHERE c.connamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, c.oid, c.opcowner
+              FROM pg_catalog.pg_opclass c WHERE c.opcnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass, f.oid, f.opfowner
+              FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_ts_config'::pg_catalog.regclass, c.oid, c.cfgowner
+              FROM pg_catalog.pg_ts_config c WHERE c.cfgnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_ts_dict'::pg_catalog.regclass, d.oid, d.dictowner
+              FROM pg_catalog.pg_ts_dict d WHERE d.dictnamespace OPERATOR(pg_catalog.=) schema_oid
+            UNION ALL
+            SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, s.stxowner
+              FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace OPERATOR(pg_catalog.=) schema_oid) o
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) o.owner
+     WHERE NOT r.rolsuper
+     LIMIT 1;
+    IF foreign_object IS NOT NULL THEN
+        RAISE EXCEPTION 'schema "maintenance" holds % of a role that is not a superuser', foreign_object
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The extension''s functions run with superuser rights and look up objects in this schema.',
+                  HINT = 'Move or drop the objects of other roles in schema "maintenance", then create the extension again.';
+    END IF;
+END
+$guard$;
+
 CREATE TYPE maintenance.status AS ENUM (
     'scheduled',
     'in_progress',
@@ -251,23 +344,37 @@ AS $$
      ORDER BY v.start_at, v.id
 $$;
 
+-- One query for all the systems, planned for the array given (EXECUTE): for
+-- a few systems the planner probes each one's rows, as one call per system
+-- would; for many it hashes the maintenances that are still active (the
+-- partial indexes of the sweep hold exactly those) instead of looking up the
+-- status of every past maintenance of every system.
 CREATE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
 RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
+SET work_mem = '64MB'
+AS $fn$
+BEGIN
+    RETURN QUERY EXECUTE $q$
     SELECT asked.system_id,
-           ARRAY(SELECT v
-                   FROM maintenance.maintenance_systems s
-                   JOIN maintenance.maintenances_with_systems v ON v.id = s.maintenance_id
-                  WHERE s.system_id = asked.system_id
-                    AND v.status IN ('scheduled', 'in_progress')
-                  ORDER BY v.start_at, v.id)
+           coalesce(found.maintenances, '{}')
       FROM (SELECT DISTINCT a.system_id
-              FROM unnest(get_bulk_maintenances_for_systems.system_ids) AS a(system_id)
+              FROM unnest($1) AS a(system_id)
              WHERE a.system_id IS NOT NULL) AS asked
+      LEFT JOIN (
+           SELECT s.system_id,
+                  array_agg(v ORDER BY v.start_at, v.id) AS maintenances
+             FROM maintenance.maintenance_systems s
+             JOIN maintenance.maintenances_with_systems v ON v.id = s.maintenance_id
+            WHERE s.system_id = ANY ($1)
+              AND (v.status = 'scheduled' OR v.status = 'in_progress')
+            GROUP BY s.system_id) AS found
+           ON found.system_id = asked.system_id
      ORDER BY asked.system_id COLLATE "C"
-$$;
+    $q$ USING system_ids;
+END
+$fn$;
 
 CREATE FUNCTION maintenance.has_active_maintenance_with_suppression(system_id text)
 RETURNS boolean
@@ -642,7 +749,11 @@ AS $$
 DECLARE
     job bigint;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = format('In the database where pg_cron is installed, run: '
@@ -668,7 +779,7 @@ AS $$
 DECLARE
     removed boolean := false;
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
         EXECUTE 'SELECT count(cron.unschedule(jobid)) > 0 FROM cron.job
                   WHERE jobname = $1 AND database = current_database()'
            INTO removed
@@ -695,10 +806,23 @@ CREATE EVENT TRIGGER maintenance_drop_guard ON ddl_command_start
     WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION maintenance.on_ddl_command_start();
 
+-- Not in a restore: a restore of pg_dump output (psql or pg_restore) brings
+-- the jobs back with pg_cron's own data (cron.job, a configuration table of
+-- pg_cron, loaded after this script has run), and jobs scheduled here too
+-- would make that load fail on their ids and names.  pg_dump's scripts and
+-- pg_restore run with row_security = off (the setting exists for them), so
+-- a session with it off schedules nothing and says so.
 DO $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-        PERFORM maintenance.schedule_transitions();
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        IF pg_catalog.current_setting('row_security') OPERATOR(pg_catalog.=) 'off' THEN
+            PERFORM pg_catalog.set_config('client_min_messages', 'notice', true);
+            RAISE NOTICE 'the pg_cron jobs of the extension are not scheduled: row_security is off, as in a restore of pg_dump output'
+                USING DETAIL = 'A restore brings the jobs back with pg_cron''s data.',
+                      HINT = 'If this is not a restore, run: SELECT maintenance.schedule_transitions(); SELECT maintenance.schedule_event_pruning();';
+        ELSE
+            PERFORM maintenance.schedule_transitions();
+        END IF;
     ELSE
         -- CREATE EXTENSION raises client_min_messages to WARNING for its
         -- script; this NOTICE is the one the user needs to see.
@@ -868,6 +992,10 @@ DECLARE
     last_id bigint;
     acked bigint;
 BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'consumer name must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF up_to IS NULL OR up_to < 0 THEN
         RAISE EXCEPTION 'up_to must be a non-negative event id'
             USING ERRCODE = 'invalid_parameter_value',
@@ -905,6 +1033,10 @@ AS $$
 DECLARE
     cursor_id bigint;
 BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'consumer name must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     SELECT c.last_event_id INTO cursor_id
       FROM maintenance.event_consumers c
      WHERE c.name = replay_events_for.name;
@@ -955,7 +1087,11 @@ AS $$
 DECLARE
     job bigint;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = format('In the database where pg_cron is installed, run: '
@@ -981,7 +1117,7 @@ AS $$
 DECLARE
     removed boolean := false;
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
         EXECUTE 'SELECT count(cron.unschedule(jobid)) > 0 FROM cron.job
                   WHERE jobname = $1 AND database = current_database()'
            INTO removed
@@ -998,7 +1134,9 @@ COMMENT ON FUNCTION maintenance.unschedule_event_pruning() IS
 -- the missing scheduler; README "Consuming events" gives the prune job.
 DO $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    -- not in a restore (see the transitions job above)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron')
+       AND pg_catalog.current_setting('row_security') OPERATOR(pg_catalog.<>) 'off' THEN
         PERFORM maintenance.schedule_event_pruning();
     END IF;
 END

@@ -49,6 +49,7 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
@@ -140,62 +141,207 @@ register_event_writer(void)
 	registered_lxid = MyProc->lxid;
 }
 
-/* Insert the outbox row and send the envelope; returns the event id. */
-static int64
-emit_event(const char *channel, const char *name, const StringInfo payload)
-{
-	static const Oid argtypes[] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	bool		isnull;
-	int64		id;
-	TimestampTz occurred_at;
-	StringInfoData envelope;
-	JsonBuilder jb;
-	SPIPlanPtr	plan;
+/* ----------------------------------------------------------------------
+ * Event batches: the events of one write, inserted by one statement
+ *
+ * A write adds its events in order (signal, hook, notifications); their ids
+ * are taken in that order by one INSERT, either event_batch_write()'s own or
+ * a statement of the caller's that inserts event_batch_args() (write.c does
+ * that together with the timeline entry).  Each written event then gets its
+ * envelope (event_batch_written) and its NOTIFY (event_batch_notify).
+ * Everything is allocated in the memory context that was current at
+ * event_batch_init(), so a batch survives the caller's SPI_finish().
+ * ---------------------------------------------------------------------- */
 
-	/* Before the INSERT takes the id: see the header comment. */
+void
+event_batch_init(EventBatch *b)
+{
+	b->cxt = CurrentMemoryContext;
+	b->n = 0;
+	b->cap = 0;
+	b->channels = NULL;
+	b->names = NULL;
+	b->payloads = NULL;
+	b->envelopes = NULL;
+}
+
+/* Add an event; takes over payload->data, which must be in b->cxt. */
+static void
+event_batch_add(EventBatch *b, const char *channel, const char *name,
+				StringInfo payload)
+{
+	if (b->n == b->cap)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+
+		b->cap = Max(8, b->cap * 2);
+		if (b->channels == NULL)
+		{
+			b->channels = palloc(sizeof(char *) * b->cap);
+			b->names = palloc(sizeof(char *) * b->cap);
+			b->payloads = palloc(sizeof(char *) * b->cap);
+			b->envelopes = palloc0(sizeof(char *) * b->cap);
+		}
+		else
+		{
+			b->channels = repalloc(b->channels, sizeof(char *) * b->cap);
+			b->names = repalloc(b->names, sizeof(char *) * b->cap);
+			b->payloads = repalloc(b->payloads, sizeof(char *) * b->cap);
+			b->envelopes = repalloc(b->envelopes, sizeof(char *) * b->cap);
+			for (int i = b->n; i < b->cap; i++)
+				b->envelopes[i] = NULL;
+		}
+		MemoryContextSwitchTo(oldcxt);
+	}
+	b->channels[b->n] = channel;
+	b->names[b->n] = name;
+	b->payloads[b->n] = payload->data;
+	b->n++;
+}
+
+static Datum
+text_array(MemoryContext cxt, int n, const char *const *values)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	ArrayType  *array;
+
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(values[i]);
+	array = construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+	MemoryContextSwitchTo(oldcxt);
+	return PointerGetDatum(array);
+}
+
+/*
+ * The three text[] arguments (channels, names, payloads) of the INSERT that
+ * writes the batch, in the order the ids must be taken.  Registers this
+ * transaction as an event writer first: call it right before that INSERT.
+ * The caller is connected to SPI.
+ */
+void
+event_batch_args(EventBatch *b, Datum *channels, Datum *names, Datum *payloads)
+{
+	/* Before the INSERT takes the ids: see the header comment. */
 	register_event_writer();
 
-	plan = cached_plan(&insert_event_plan,
-					   "INSERT INTO maintenance.events (channel, name, payload)"
-					   " VALUES ($1, $2, $3::pg_catalog.jsonb)"
-					   " RETURNING id, occurred_at",
-					   3, argtypes);
-	values[0] = CStringGetTextDatum(channel);
-	values[1] = CStringGetTextDatum(name);
-	values[2] = PointerGetDatum(cstring_to_text_with_len(payload->data,
-														 payload->len));
-	run_plan(plan, values, NULL, false, SPI_OK_INSERT_RETURNING);
-	id = DatumGetInt64(spi_datum(0, 1, &isnull));
-	occurred_at = DatumGetTimestampTz(spi_datum(0, 2, &isnull));
-	SPI_freetuptable(SPI_tuptable);
+	*channels = text_array(b->cxt, b->n, b->channels);
+	*names = text_array(b->cxt, b->n, b->names);
+	*payloads = text_array(b->cxt, b->n, (const char *const *) b->payloads);
+}
+
+/* Event i of the batch was written with this id and time: its envelope. */
+void
+event_batch_written(EventBatch *b, int i, int64 id, TimestampTz occurred_at)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+	StringInfoData envelope;
+	JsonBuilder jb;
+	size_t		payload_len = strlen(b->payloads[i]);
 
 	initStringInfo(&envelope);
 	json_begin_object(&jb, &envelope);
 	json_add_int64(&jb, "id", id);
-	json_add_string(&jb, "channel", channel);
-	json_add_string(&jb, "name", name);
+	json_add_string(&jb, "channel", b->channels[i]);
+	json_add_string(&jb, "name", b->names[i]);
 	json_add_time(&jb, "occurredAt", occurred_at);
 
 	/* The head alone is far below the limit; the payload may not be. */
-	if (envelope.len + strlen(",\"payload\":") + payload->len + strlen("}")
+	if (envelope.len + strlen(",\"payload\":") + payload_len + strlen("}")
 		< NOTIFY_PAYLOAD_LIMIT)
-		json_add_raw(&jb, "payload", payload->data);
+		json_add_raw(&jb, "payload", b->payloads[i]);
 	else
 		json_add_raw(&jb, "truncated", "true");
 	json_end_object(&jb);
 
-	Async_Notify(channel, envelope.data);
+	b->envelopes[i] = envelope.data;
+	MemoryContextSwitchTo(oldcxt);
+}
 
-	pfree(envelope.data);
-	return id;
+/* NOTIFY every written event of the batch, in order, in this transaction. */
+void
+event_batch_notify(EventBatch *b)
+{
+	for (int i = 0; i < b->n; i++)
+	{
+		if (b->envelopes[i] == NULL)
+			elog(ERROR, "event %d of %d was not written", i + 1, b->n);
+		Async_Notify(b->channels[i], b->envelopes[i]);
+	}
+}
+
+/* Insert the batch's outbox rows with one statement, then NOTIFY them. */
+void
+event_batch_write(EventBatch *b)
+{
+	static const Oid argtypes[] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		values[3];
+
+	if (b->n == 0)
+		return;
+	event_batch_args(b, &values[0], &values[1], &values[2]);
+	run_plan(cached_plan(&insert_event_plan,
+						 "INSERT INTO maintenance.events (channel, name, payload)"
+						 " SELECT e.channel, e.name, e.payload::pg_catalog.jsonb"
+						 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+						 " pg_catalog.unnest($3)) AS e(channel, name, payload)"
+						 " RETURNING id, occurred_at",
+						 3, argtypes),
+			 values, NULL, false, SPI_OK_INSERT_RETURNING);
+	event_batch_match_result(b, 1);
+	SPI_freetuptable(SPI_tuptable);
+	event_batch_notify(b);
+}
+
+typedef struct WrittenEvent
+{
+	int64		id;
+	TimestampTz occurred_at;
+} WrittenEvent;
+
+static int
+compare_written_events(const void *a, const void *b)
+{
+	int64		x = ((const WrittenEvent *) a)->id;
+	int64		y = ((const WrittenEvent *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The last SPI result has one row per event of the batch, (id, occurred_at)
+ * in columns id_col and id_col + 1, in any order: the ids were taken in the
+ * order of the batch's rows, so the i-th smallest id is event i.
+ */
+void
+event_batch_match_result(EventBatch *b, int id_col)
+{
+	WrittenEvent *written;
+	bool		isnull;
+
+	if (SPI_processed != (uint64) b->n)
+		elog(ERROR, "inserted %d events, expected %d", (int) SPI_processed, b->n);
+	written = palloc(sizeof(WrittenEvent) * Max(b->n, 1));
+	for (int i = 0; i < b->n; i++)
+	{
+		written[i].id = DatumGetInt64(spi_datum(i, id_col, &isnull));
+		written[i].occurred_at = DatumGetTimestampTz(spi_datum(i, id_col + 1, &isnull));
+	}
+	qsort(written, b->n, sizeof(WrittenEvent), compare_written_events);
+	for (int i = 0; i < b->n; i++)
+		event_batch_written(b, i, written[i].id, written[i].occurred_at);
+	pfree(written);
 }
 
 /* The members every maintenance payload starts with. */
 static void
-begin_maintenance_payload(JsonBuilder *jb, StringInfo buf,
+begin_maintenance_payload(EventBatch *b, JsonBuilder *jb, StringInfo buf,
 						  const MaintenanceRow *m)
 {
+	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+
+	initStringInfo(buf);
+	MemoryContextSwitchTo(oldcxt);
 	json_begin_object(jb, buf);
 	json_add_string(jb, "maintenanceId", m->id);
 	json_add_string_array(jb, "systemIds", m->nsystems, m->system_ids);
@@ -203,17 +349,15 @@ begin_maintenance_payload(JsonBuilder *jb, StringInfo buf,
 
 /* maintenance_signal / maintenance.updated: {maintenanceId, systemIds, action} */
 void
-emit_signal(const MaintenanceRow *m, const char *action)
+add_signal_event(EventBatch *b, const MaintenanceRow *m, const char *action)
 {
 	StringInfoData buf;
 	JsonBuilder jb;
 
-	initStringInfo(&buf);
-	begin_maintenance_payload(&jb, &buf, m);
+	begin_maintenance_payload(b, &jb, &buf, m);
 	json_add_string(&jb, "action", action);
 	json_end_object(&jb);
-	emit_event(CHANNEL_SIGNAL, "maintenance.updated", &buf);
-	pfree(buf.data);
+	event_batch_add(b, CHANNEL_SIGNAL, "maintenance.updated", &buf);
 }
 
 /*
@@ -221,13 +365,12 @@ emit_signal(const MaintenanceRow *m, const char *action)
  * maintenance.updated with that action.
  */
 void
-emit_hook(const MaintenanceRow *m, const char *action)
+add_hook_event(EventBatch *b, const MaintenanceRow *m, const char *action)
 {
 	StringInfoData buf;
 	JsonBuilder jb;
 
-	initStringInfo(&buf);
-	begin_maintenance_payload(&jb, &buf, m);
+	begin_maintenance_payload(b, &jb, &buf, m);
 	json_add_string(&jb, "title", m->title);
 	json_add_string(&jb, "description", m->description);
 	json_add_string(&jb, "status", status_name(m->status));
@@ -235,10 +378,9 @@ emit_hook(const MaintenanceRow *m, const char *action)
 	json_add_time(&jb, "endAt", m->end_at);
 	json_add_string(&jb, "action", action);
 	json_end_object(&jb);
-	emit_event(CHANNEL_HOOK,
-			   action == NULL ? "maintenance.created" : "maintenance.updated",
-			   &buf);
-	pfree(buf.data);
+	event_batch_add(b, CHANNEL_HOOK,
+					action == NULL ? "maintenance.created" : "maintenance.updated",
+					&buf);
 }
 
 /* The verb of the notification's title and body for each event. */
@@ -250,27 +392,30 @@ notification_verb(const char *event)
 
 /* maintenance_notification: one maintenance.notification per system. */
 void
-emit_notifications(const MaintenanceRow *m, const char *event)
+add_notification_events(EventBatch *b, const MaintenanceRow *m, const char *event)
 {
 	const char *verb = notification_verb(event);
 	char	   *title = psprintf("Maintenance %s", verb);
 	char	   *body = psprintf("A maintenance **\"%s\"** has been %s for a system you're subscribed to.",
 								m->title, verb);
+	char	   *url = psprintf("/maintenance/%s", m->id);
 	StringInfoData action;
-	StringInfoData buf;
 	JsonBuilder jb;
 
 	/* {label, url} is the same for every system */
 	initStringInfo(&action);
 	json_begin_object(&jb, &action);
 	json_add_string(&jb, "label", "View Maintenance");
-	json_add_string(&jb, "url", psprintf("/maintenance/%s", m->id));
+	json_add_string(&jb, "url", url);
 	json_end_object(&jb);
 
-	initStringInfo(&buf);
 	for (int i = 0; i < m->nsystems; i++)
 	{
-		resetStringInfo(&buf);
+		MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		MemoryContextSwitchTo(oldcxt);
 		json_begin_object(&jb, &buf);
 		json_add_string(&jb, "maintenanceId", m->id);
 		json_add_string(&jb, "systemId", m->system_ids[i]);
@@ -281,12 +426,43 @@ emit_notifications(const MaintenanceRow *m, const char *event)
 		json_add_raw(&jb, "action", action.data);
 		json_add_bool(&jb, "includeGroupSubscribers", true);
 		json_end_object(&jb);
-		emit_event(CHANNEL_NOTIFICATION, "maintenance.notification", &buf);
+		event_batch_add(b, CHANNEL_NOTIFICATION, "maintenance.notification", &buf);
 	}
-	pfree(buf.data);
 	pfree(action.data);
+	pfree(url);
 	pfree(body);
 	pfree(title);
+}
+
+/* One event kind written on its own (one INSERT, then the NOTIFYs). */
+void
+emit_signal(const MaintenanceRow *m, const char *action)
+{
+	EventBatch	b;
+
+	event_batch_init(&b);
+	add_signal_event(&b, m, action);
+	event_batch_write(&b);
+}
+
+void
+emit_hook(const MaintenanceRow *m, const char *action)
+{
+	EventBatch	b;
+
+	event_batch_init(&b);
+	add_hook_event(&b, m, action);
+	event_batch_write(&b);
+}
+
+void
+emit_notifications(const MaintenanceRow *m, const char *event)
+{
+	EventBatch	b;
+
+	event_batch_init(&b);
+	add_notification_events(&b, m, event);
+	event_batch_write(&b);
 }
 
 /*

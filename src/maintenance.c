@@ -15,6 +15,7 @@
 #include "commands/dbcommands.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -43,12 +44,18 @@ unschedule_cron_jobs(void)
 
 	if (!OidIsValid(get_extension_oid("pg_cron", true)))
 	{
-		/* A job scheduled from pg_cron's database is out of reach here. */
+		const char *dbname = get_database_name(MyDatabaseId);
+
+		/*
+		 * A job scheduled from pg_cron's database is out of reach here.  The
+		 * hint is a statement to paste: the job name is quoted as a literal,
+		 * whatever the database is called.
+		 */
 		ereport(NOTICE,
 				(errmsg("pg_cron is not installed in database \"%s\"; a transitions job scheduled from another database is not removed",
-						get_database_name(MyDatabaseId)),
-				 errhint("In the database where pg_cron is installed, run: SELECT cron.unschedule('maintenance-transitions-%s');",
-						 get_database_name(MyDatabaseId))));
+						dbname),
+				 errhint("In the database where pg_cron is installed, run: SELECT cron.unschedule(%s);",
+						 quote_literal_cstr(psprintf("maintenance-transitions-%s", dbname)))));
 		return;
 	}
 
@@ -114,6 +121,8 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_MIN,
 							NULL, NULL, NULL);
+	/* maintenance.worker_databases; the launcher when preloaded */
+	worker_init();
 	MarkGUCPrefixReserved("maintenance");
 
 	prev_object_access_hook = object_access_hook;

@@ -75,6 +75,32 @@ extern void emit_signal(const MaintenanceRow *m, const char *action);
 extern void emit_hook(const MaintenanceRow *m, const char *action);
 extern void emit_notifications(const MaintenanceRow *m, const char *event);
 
+/*
+ * The events of one write, inserted by one statement (events.c explains the
+ * steps).  Everything in it lives in the memory context that was current at
+ * event_batch_init().
+ */
+typedef struct EventBatch
+{
+	MemoryContext cxt;
+	int			n;
+	int			cap;
+	const char **channels;
+	const char **names;
+	char	  **payloads;		/* JSON text */
+	char	  **envelopes;		/* NOTIFY payloads, once written */
+} EventBatch;
+
+extern void event_batch_init(EventBatch *b);
+extern void add_signal_event(EventBatch *b, const MaintenanceRow *m, const char *action);
+extern void add_hook_event(EventBatch *b, const MaintenanceRow *m, const char *action);
+extern void add_notification_events(EventBatch *b, const MaintenanceRow *m, const char *event);
+extern void event_batch_args(EventBatch *b, Datum *channels, Datum *names, Datum *payloads);
+extern void event_batch_written(EventBatch *b, int i, int64 id, TimestampTz occurred_at);
+extern void event_batch_match_result(EventBatch *b, int id_col);
+extern void event_batch_notify(EventBatch *b);
+extern void event_batch_write(EventBatch *b);
+
 /* write.c: the write path shared by the SQL functions and the transitions */
 typedef struct StatusUpdateResult
 {
@@ -83,10 +109,42 @@ typedef struct StatusUpdateResult
 	Datum		maintenance_row;	/* maintenance.maintenances_with_systems */
 } StatusUpdateResult;
 
+/*
+ * The columns of a maintenance that its events need, for a query on
+ * maintenance.maintenances aliased m, in the order
+ * maintenance_row_from_result() reads them: the values of
+ * maintenances_with_systems (system ids sorted bytewise).
+ */
+#define EVENT_ROW_COLUMNS \
+	"m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications," \
+	" m.status::pg_catalog.text, m.start_at, m.end_at," \
+	" ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s" \
+	" WHERE s.maintenance_id OPERATOR(pg_catalog.=) m.id" \
+	" ORDER BY s.system_id COLLATE \"C\")"
+
+extern void maintenance_row_from_result(uint64 row, int first, MaintenanceRow *m,
+										MemoryContext cxt);
+
+/* which rows apply_status_update() returns */
+#define WANT_UPDATE_ROW			0x01
+#define WANT_MAINTENANCE_ROW	0x02
+
 extern void apply_status_update(Datum id, const char *message,
 								const MaintenanceStatus *requested,
-								const char *created_by, bool want_rows,
+								const char *created_by, int want,
+								EventBatch *notify_later,
 								StatusUpdateResult *result);
+extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
+									   const char *message,
+									   const MaintenanceStatus *requested,
+									   const char *created_by, int want,
+									   EventBatch *notify_later,
+									   StatusUpdateResult *result);
+
+/* worker.c: the optional background worker */
+extern char *maintenance_worker_databases;
+extern void worker_init(void);
+extern void worker_wake_on_commit(void);
 
 /* maintenance.c */
 extern char *maintenance_actor;

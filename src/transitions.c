@@ -8,10 +8,12 @@
  *	  FOR NO KEY UPDATE SKIP LOCKED through the partial indexes on scheduled
  *	  and in-progress rows: overlapping runs and concurrent writers never
  *	  move the same maintenance twice and never wait on each other, and a run
- *	  with nothing due is one index probe.  Each maintenance then goes
- *	  through apply_status_update() (write.c), the code path of add_update,
- *	  in its own subtransaction, so one failure is logged and counted and the
- *	  others go on.
+ *	  with nothing due is one index probe.  The claim also reads what the
+ *	  events need (the row and its systems), so each maintenance then goes
+ *	  through apply_status_update_locked() (write.c), the code path of
+ *	  add_update after its lock, in its own subtransaction: one failure is
+ *	  logged and counted and the others go on.  Its NOTIFYs are sent once its
+ *	  subtransaction has committed.
  *
  *-------------------------------------------------------------------------
  */
@@ -46,11 +48,13 @@ static TransitionStep start_step = {
 	MAINTENANCE_IN_PROGRESS,
 	"Maintenance started automatically",
 	"start",
-	"SELECT id, start_at FROM maintenance.maintenances"
-	" WHERE status = 'scheduled'::maintenance.status"
-	" AND start_at <= $1 AND (start_at, id) > ($2, $3)"
-	" ORDER BY start_at, id LIMIT $4"
-	" FOR NO KEY UPDATE SKIP LOCKED",
+	"SELECT m.id, m.start_at, " EVENT_ROW_COLUMNS
+	" FROM maintenance.maintenances m"
+	" WHERE m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status"
+	" AND m.start_at OPERATOR(pg_catalog.<=) $1"
+	" AND (m.start_at, m.id) OPERATOR(pg_catalog.>) ($2, $3)"
+	" ORDER BY m.start_at, m.id LIMIT $4"
+	" FOR NO KEY UPDATE OF m SKIP LOCKED",
 	NULL
 };
 
@@ -58,11 +62,13 @@ static TransitionStep complete_step = {
 	MAINTENANCE_COMPLETED,
 	"Maintenance completed automatically",
 	"complete",
-	"SELECT id, end_at FROM maintenance.maintenances"
-	" WHERE status = 'in_progress'::maintenance.status"
-	" AND end_at <= $1 AND (end_at, id) > ($2, $3)"
-	" ORDER BY end_at, id LIMIT $4"
-	" FOR NO KEY UPDATE SKIP LOCKED",
+	"SELECT m.id, m.end_at, " EVENT_ROW_COLUMNS
+	" FROM maintenance.maintenances m"
+	" WHERE m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status"
+	" AND m.end_at OPERATOR(pg_catalog.<=) $1"
+	" AND (m.end_at, m.id) OPERATOR(pg_catalog.>) ($2, $3)"
+	" ORDER BY m.end_at, m.id LIMIT $4"
+	" FOR NO KEY UPDATE OF m SKIP LOCKED",
 	NULL
 };
 
@@ -79,20 +85,24 @@ typedef struct SweepCounts
  * A query cancel is re-thrown and ends the run.
  */
 static bool
-transition_one(const TransitionStep *step, pg_uuid_t *id, bool *failed)
+transition_one(const TransitionStep *step, pg_uuid_t *id,
+			   const MaintenanceRow *claimed, bool *failed)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	StatusUpdateResult result = {0};
+	EventBatch	events;
 
 	*failed = false;
+	/* in the caller's (per-row) context, which outlives the subtransaction */
+	event_batch_init(&events);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 
 	PG_TRY();
 	{
-		apply_status_update(UUIDPGetDatum(id), step->message, &step->target,
-							NULL, false, &result);
+		apply_status_update_locked(UUIDPGetDatum(id), claimed, step->message,
+								   &step->target, NULL, 0, &events, &result);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -128,6 +138,15 @@ transition_one(const TransitionStep *step, pg_uuid_t *id, bool *failed)
 	}
 	PG_END_TRY();
 
+	/*
+	 * NOTIFY once the maintenance's subtransaction has committed (outside
+	 * the PG_TRY: an error here is no longer the subtransaction's): the
+	 * pending notifications then live in the transaction's own memory, not
+	 * in a memory context kept for each subtransaction until the end.
+	 */
+	if (!*failed)
+		event_batch_notify(&events);
+
 	return result.changed;
 }
 
@@ -156,6 +175,7 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 	{
 		Datum		values[4];
 		pg_uuid_t  *ids;
+		MaintenanceRow *rows;
 		int			n;
 		bool		isnull;
 		MemoryContext oldcxt;
@@ -170,9 +190,13 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 		n = (int) SPI_processed;
 		oldcxt = MemoryContextSwitchTo(batchcxt);
 		ids = palloc(sizeof(pg_uuid_t) * Max(n, 1));
+		rows = palloc(sizeof(MaintenanceRow) * Max(n, 1));
 		for (int i = 0; i < n; i++)
+		{
 			memcpy(&ids[i], DatumGetUUIDP(spi_datum(i, 1, &isnull)),
 				   sizeof(pg_uuid_t));
+			maintenance_row_from_result(i, 3, &rows[i], batchcxt);
+		}
 		if (n > 0)
 		{
 			last_time = DatumGetTimestampTz(spi_datum(n - 1, 2, &isnull));
@@ -186,7 +210,7 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 			bool		row_failed;
 
 			oldcxt = MemoryContextSwitchTo(rowcxt);
-			if (transition_one(step, &ids[i], &row_failed))
+			if (transition_one(step, &ids[i], &rows[i], &row_failed))
 				(*moved)++;
 			if (row_failed)
 				(*failed)++;
@@ -225,6 +249,11 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	tupdesc = BlessTupleDesc(tupdesc);
 
 	as_of = PG_ARGISNULL(0) ? GetCurrentTimestamp() : PG_GETARG_TIMESTAMPTZ(0);
+	/* "infinity" would complete every maintenance there is */
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"as_of\" must be a finite timestamp")));
 
 	if (RecoveryInProgress())
 	{

@@ -6,8 +6,11 @@
  *	  Every write validates its input before it touches a row, locks the
  *	  maintenance it changes, writes, reads the maintenance back and emits its
  *	  events (events.c), all in the caller's transaction.  add_update, close
- *	  and the transition sweep (transitions.c) share apply_status_update(),
- *	  so a status change has exactly one implementation.
+ *	  and the transition sweep (transitions.c) share
+ *	  apply_status_update_locked(), so a status change has exactly one
+ *	  implementation: the row is locked and read first (by
+ *	  apply_status_update(), or by the sweep's claim), then the status, the
+ *	  timeline entry and the events are written by one statement.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,8 +40,9 @@ static SPIPlanPtr insert_maintenance_plan;
 static SPIPlanPtr update_maintenance_plan;
 static SPIPlanPtr delete_systems_plan;
 static SPIPlanPtr insert_systems_plan;
-static SPIPlanPtr set_status_plan;
-static SPIPlanPtr insert_update_plan;
+static SPIPlanPtr lock_read_plan;
+static SPIPlanPtr write_change_plan;
+static SPIPlanPtr write_message_plan;
 static SPIPlanPtr delete_plan;
 
 /* ----------------------------------------------------------------------
@@ -219,6 +223,38 @@ lock_maintenance(Datum id, bool for_delete, MaintenanceStatus *status,
 }
 
 /*
+ * Row row of the last SPI result, from column first on: EVENT_ROW_COLUMNS,
+ * or the same columns of maintenances_with_systems; allocated in cxt.
+ */
+void
+maintenance_row_from_result(uint64 row, int first, MaintenanceRow *m,
+							MemoryContext cxt)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	HeapTuple	tuple = SPI_tuptable->vals[row];
+	TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	Datum	   *elems;
+	int			n;
+
+	m->id = SPI_getvalue(tuple, tupdesc, first);
+	m->title = SPI_getvalue(tuple, tupdesc, first + 1);
+	m->description = SPI_getvalue(tuple, tupdesc, first + 2);
+	m->suppress_notifications = DatumGetBool(SPI_getbinval(tuple, tupdesc, first + 3, &isnull));
+	m->status = status_from_name(SPI_getvalue(tuple, tupdesc, first + 4));
+	m->start_at = DatumGetTimestampTz(SPI_getbinval(tuple, tupdesc, first + 5, &isnull));
+	m->end_at = DatumGetTimestampTz(SPI_getbinval(tuple, tupdesc, first + 6, &isnull));
+	deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tuple, tupdesc, first + 7, &isnull)),
+					  TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, NULL, &n);
+	m->nsystems = n;
+	m->system_ids = palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		m->system_ids[i] = TextDatumGetCString(elems[i]);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
  * Read the maintenance back after a write, for the events; with row given,
  * also as a maintenances_with_systems value for the caller's result.
  */
@@ -228,8 +264,6 @@ load_maintenance(Datum id, MaintenanceRow *m, Datum *row)
 	static const Oid argtypes[] = {UUIDOID};
 	SPIPlanPtr	plan;
 	bool		isnull;
-	Datum	   *elems;
-	int			n;
 
 	plan = cached_plan(&load_plan,
 					   "SELECT v, v.id::pg_catalog.text, v.title, v.description,"
@@ -244,20 +278,7 @@ load_maintenance(Datum id, MaintenanceRow *m, Datum *row)
 
 	if (row != NULL)
 		*row = SPI_datumTransfer(spi_datum(0, 1, &isnull), false, -1);
-	m->id = spi_text(0, 2);
-	m->title = spi_text(0, 3);
-	m->description = spi_text(0, 4);
-	m->suppress_notifications = DatumGetBool(spi_datum(0, 5, &isnull));
-	m->status = status_from_name(spi_text(0, 6));
-	m->start_at = DatumGetTimestampTz(spi_datum(0, 7, &isnull));
-	m->end_at = DatumGetTimestampTz(spi_datum(0, 8, &isnull));
-	deconstruct_array(DatumGetArrayTypeP(spi_datum(0, 9, &isnull)),
-					  TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, NULL, &n);
-	m->nsystems = n;
-	m->system_ids = palloc(sizeof(char *) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-		m->system_ids[i] = TextDatumGetCString(elems[i]);
+	maintenance_row_from_result(0, 2, m, CurrentMemoryContext);
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -303,97 +324,190 @@ notification_event(MaintenanceStatus status)
 	return "updated";
 }
 
+static void
+refuse_status_change(Datum id, MaintenanceStatus current,
+					 MaintenanceStatus requested)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot change status of maintenance \"%s\" from \"%s\" to \"%s\"",
+					uuid_text(id), status_name(current),
+					status_name(requested)),
+			 (current == MAINTENANCE_COMPLETED ||
+			  current == MAINTENANCE_CANCELLED) ?
+			 errdetail("A maintenance that is \"%s\" keeps that status.",
+					   status_name(current)) :
+			 errdetail("A maintenance that is \"%s\" can only become \"completed\" or \"cancelled\".",
+					   status_name(current))));
+}
+
 /*
  * Add an update to the timeline of maintenance id, changing its status to
- * *requested when given.  Asking for the status it already has is no change:
- * the update is recorded as a message only.  A change the status machine
- * does not allow is refused with 55000.
+ * *requested when given, like apply_status_update(), for a caller that has
+ * locked the row (FOR NO KEY UPDATE, in this transaction) and read it into
+ * *m with EVENT_ROW_COLUMNS: the transition sweep claims and reads its rows
+ * in batches.  The change of status, the timeline entry and every event are
+ * written by one statement.
  *
- * With want_rows, result->update_row and result->maintenance_row are set in
- * the caller's memory context.
+ * want tells which of result->update_row and result->maintenance_row to set
+ * (in the caller's memory context).  The events are NOTIFYed before this
+ * returns, unless notify_later is given: then they are left in that batch
+ * (initialized by the caller, in a context that outlives the call) for the
+ * caller to send with event_batch_notify(), as the transition sweep does
+ * once the subtransaction of the maintenance has committed.
  */
 void
-apply_status_update(Datum id, const char *message,
-					const MaintenanceStatus *requested,
-					const char *created_by, bool want_rows,
-					StatusUpdateResult *result)
+apply_status_update_locked(Datum id, const MaintenanceRow *locked,
+						   const char *message,
+						   const MaintenanceStatus *requested,
+						   const char *created_by, int want,
+						   EventBatch *notify_later, StatusUpdateResult *result)
 {
-	static const Oid status_types[] = {UUIDOID, TEXTOID};
-	static const Oid update_types[] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID};
-	MaintenanceStatus current;
+	static const Oid argtypes[] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	EventBatch	own_events;
+	EventBatch *events = notify_later;
+	MaintenanceRow m = *locked;
 	bool		changed = false;
-	Datum		values[4];
-	bool		nulls[4];
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
 	bool		isnull;
-	MaintenanceRow m;
 	const char *action;
+	SPIPlanPtr	plan;
 
 	check_not_blank(message, "message");
 
-	SPI_connect();
-
-	if (!lock_maintenance(id, false, &current, NULL, NULL))
-		raise_not_found(id);
-
-	if (requested != NULL && *requested != current)
+	if (requested != NULL && *requested != m.status)
 	{
-		if (!status_change_allowed(current, *requested))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("cannot change status of maintenance \"%s\" from \"%s\" to \"%s\"",
-							uuid_text(id), status_name(current),
-							status_name(*requested)),
-					 (current == MAINTENANCE_COMPLETED ||
-					  current == MAINTENANCE_CANCELLED) ?
-					 errdetail("A maintenance that is \"%s\" keeps that status.",
-							   status_name(current)) :
-					 errdetail("A maintenance that is \"%s\" can only become \"completed\" or \"cancelled\".",
-							   status_name(current))));
-
-		values[0] = id;
-		values[1] = CStringGetTextDatum(status_name(*requested));
-		run_plan(cached_plan(&set_status_plan,
-							 "UPDATE maintenance.maintenances"
-							 " SET status = $2::maintenance.status,"
-							 " updated_at = pg_catalog.now()"
-							 " WHERE id OPERATOR(pg_catalog.=) $1",
-							 2, status_types),
-				 values, NULL, false, SPI_OK_UPDATE);
+		if (!status_change_allowed(m.status, *requested))
+			refuse_status_change(id, m.status, *requested);
+		m.status = *requested;
 		changed = true;
 	}
 
-	values[0] = id;
-	nulls[0] = false;
-	values[1] = CStringGetTextDatum(message);
-	nulls[1] = false;
-	nulls[2] = !changed;
-	values[2] = changed ? CStringGetTextDatum(status_name(*requested)) : (Datum) 0;
-	nulls[3] = (created_by == NULL);
-	values[3] = created_by ? CStringGetTextDatum(created_by) : (Datum) 0;
-	run_plan(cached_plan(&insert_update_plan,
-						 "INSERT INTO maintenance.maintenance_updates AS u"
-						 " (maintenance_id, message, status_change, created_by)"
-						 " VALUES ($1, $2, $3::maintenance.status, $4)"
-						 " RETURNING u",
-						 4, update_types),
-			 values, nulls, false, SPI_OK_INSERT_RETURNING);
-	if (want_rows)
-		result->update_row = SPI_datumTransfer(spi_datum(0, 1, &isnull),
-											   false, -1);
-	SPI_freetuptable(SPI_tuptable);
+	if (events == NULL)
+	{
+		/* before SPI_connect: the batch must outlive SPI_finish */
+		event_batch_init(&own_events);
+		events = &own_events;
+	}
 
-	load_maintenance(id, &m, want_rows ? &result->maintenance_row : NULL);
+	SPI_connect();
 
 	/* Upstream: "closed" whenever completion was asked for, else "updated". */
 	action = (requested != NULL && *requested == MAINTENANCE_COMPLETED) ?
 		"closed" : "updated";
-	emit_signal(&m, action);
-	emit_hook(&m, action);
+	add_signal_event(events, &m, action);
+	add_hook_event(events, &m, action);
 	if (changed)
-		emit_notifications(&m, notification_event(m.status));
+		add_notification_events(events, &m, notification_event(m.status));
+
+	values[0] = id;
+	values[1] = CStringGetTextDatum(message);
+	nulls[2] = !changed;
+	values[2] = changed ? CStringGetTextDatum(status_name(m.status)) : (Datum) 0;
+	nulls[3] = (created_by == NULL);
+	values[3] = created_by ? CStringGetTextDatum(created_by) : (Datum) 0;
+	event_batch_args(events, &values[4], &values[5], &values[6]);
+
+	/*
+	 * The status (when it changes), the timeline entry and the events, in
+	 * one statement: each of them is a small write, and a statement's own
+	 * cost (executor start, constraint expressions) is what a sweep of
+	 * thousands of them would otherwise pay several times per maintenance.
+	 */
+#define WRITE_UPDATE_AND_EVENTS \
+	" new_update AS (" \
+	" INSERT INTO maintenance.maintenance_updates AS u" \
+	" (maintenance_id, message, status_change, created_by)" \
+	" VALUES ($1, $2, $3::maintenance.status, $4)" \
+	" RETURNING u)," \
+	" new_events AS (" \
+	" INSERT INTO maintenance.events (channel, name, payload)" \
+	" SELECT e.channel, e.name, e.payload::pg_catalog.jsonb" \
+	" FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6)," \
+	" pg_catalog.unnest($7)) AS e(channel, name, payload)" \
+	" RETURNING id, occurred_at)" \
+	" SELECT (SELECT new_update.u FROM new_update)," \
+	" new_events.id, new_events.occurred_at" \
+	" FROM new_events"
+
+	if (changed)
+		plan = cached_plan(&write_change_plan,
+						   "WITH changed AS ("
+						   " UPDATE maintenance.maintenances"
+						   " SET status = $3::maintenance.status,"
+						   " updated_at = pg_catalog.now()"
+						   " WHERE id OPERATOR(pg_catalog.=) $1),"
+						   WRITE_UPDATE_AND_EVENTS,
+						   7, argtypes);
+	else
+		plan = cached_plan(&write_message_plan,
+						   "WITH" WRITE_UPDATE_AND_EVENTS,
+						   7, argtypes);
+#undef WRITE_UPDATE_AND_EVENTS
+	run_plan(plan, values, nulls, false, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		elog(ERROR, "no event was written for maintenance %s", uuid_text(id));
+	if (want & WANT_UPDATE_ROW)
+		result->update_row = SPI_datumTransfer(spi_datum(0, 1, &isnull),
+											   false, -1);
+	event_batch_match_result(events, 2);
+	SPI_freetuptable(SPI_tuptable);
+
+	if (want & WANT_MAINTENANCE_ROW)
+	{
+		MaintenanceRow again;
+
+		load_maintenance(id, &again, &result->maintenance_row);
+	}
 
 	SPI_finish();
+
+	if (notify_later == NULL)
+		event_batch_notify(events);
+	/* a new status: the deadline that matters is another one */
+	if (changed)
+		worker_wake_on_commit();
 	result->changed = changed;
+}
+
+/*
+ * Add an update to the timeline of maintenance id, changing its status to
+ * *requested when given.  Asking for the status it already has is no change:
+ * the update is recorded as a message only.  A change the status machine
+ * does not allow is refused with 55000.  Locks and reads the row, then
+ * writes as apply_status_update_locked().
+ */
+void
+apply_status_update(Datum id, const char *message,
+					const MaintenanceStatus *requested,
+					const char *created_by, int want,
+					EventBatch *notify_later, StatusUpdateResult *result)
+{
+	static const Oid argtypes[] = {UUIDOID};
+	MemoryContext callercxt = CurrentMemoryContext;
+	MaintenanceRow m;
+
+	check_not_blank(message, "message");
+
+	SPI_connect();
+	run_plan(cached_plan(&lock_read_plan,
+						 "SELECT " EVENT_ROW_COLUMNS
+						 " FROM maintenance.maintenances m"
+						 " WHERE m.id OPERATOR(pg_catalog.=) $1"
+						 " FOR NO KEY UPDATE OF m",
+						 1, argtypes),
+			 &id, NULL, false, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		raise_not_found(id);
+	/* into the caller's context: SPI_finish below frees SPI's memory */
+	maintenance_row_from_result(0, 1, &m, callercxt);
+	SPI_freetuptable(SPI_tuptable);
+	SPI_finish();
+
+	apply_status_update_locked(id, &m, message, requested, created_by, want,
+							   notify_later, result);
 }
 
 /* ----------------------------------------------------------------------
@@ -416,6 +530,7 @@ maintenance_create(PG_FUNCTION_ARGS)
 	Datum		id;
 	Datum		row;
 	MaintenanceRow m;
+	EventBatch	events;
 
 	require_arg(fcinfo, 1, "start_at");
 	require_arg(fcinfo, 2, "end_at");
@@ -430,6 +545,7 @@ maintenance_create(PG_FUNCTION_ARGS)
 	values[3] = PG_GETARG_DATUM(1);
 	values[4] = PG_GETARG_DATUM(2);
 
+	event_batch_init(&events);
 	SPI_connect();
 	run_plan(cached_plan(&insert_maintenance_plan,
 						 "INSERT INTO maintenance.maintenances"
@@ -441,10 +557,13 @@ maintenance_create(PG_FUNCTION_ARGS)
 	replace_systems(id, PG_GETARG_DATUM(3), false);
 
 	load_maintenance(id, &m, &row);
-	emit_signal(&m, "created");
-	emit_hook(&m, NULL);
-	emit_notifications(&m, "created");
+	add_signal_event(&events, &m, "created");
+	add_hook_event(&events, &m, NULL);
+	add_notification_events(&events, &m, "created");
+	event_batch_write(&events);
 	SPI_finish();
+	/* a new deadline: the worker (worker.c) looks again at commit */
+	worker_wake_on_commit();
 
 	PG_RETURN_DATUM(row);
 }
@@ -470,6 +589,7 @@ maintenance_update(PG_FUNCTION_ARGS)
 	bool		nulls[7];
 	Datum		row;
 	MaintenanceRow m;
+	EventBatch	events;
 
 	require_arg(fcinfo, 0, "id");
 	id = PG_GETARG_DATUM(0);
@@ -483,6 +603,7 @@ maintenance_update(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(6))
 		check_system_ids(PG_GETARG_ARRAYTYPE_P(6));
 
+	event_batch_init(&events);
 	SPI_connect();
 	if (!lock_maintenance(id, false, NULL, &start_at, &end_at))
 		raise_not_found(id);
@@ -521,9 +642,12 @@ maintenance_update(PG_FUNCTION_ARGS)
 		replace_systems(id, PG_GETARG_DATUM(6), true);
 
 	load_maintenance(id, &m, &row);
-	emit_signal(&m, "updated");
-	emit_hook(&m, "updated");
+	add_signal_event(&events, &m, "updated");
+	add_hook_event(&events, &m, "updated");
+	event_batch_write(&events);
 	SPI_finish();
+	/* start_at or end_at may have moved */
+	worker_wake_on_commit();
 
 	PG_RETURN_DATUM(row);
 }
@@ -545,7 +669,7 @@ maintenance_add_update(PG_FUNCTION_ARGS)
 						text_to_cstring(PG_GETARG_TEXT_PP(1)),
 						PG_ARGISNULL(2) ? NULL : &requested,
 						resolve_actor(optional_text(fcinfo, 3)),
-						true, &result);
+						WANT_UPDATE_ROW, NULL, &result);
 	PG_RETURN_DATUM(result.update_row);
 }
 
@@ -563,7 +687,7 @@ maintenance_close(PG_FUNCTION_ARGS)
 
 	apply_status_update(PG_GETARG_DATUM(0), message, &requested,
 						resolve_actor(optional_text(fcinfo, 2)),
-						true, &result);
+						WANT_MAINTENANCE_ROW, NULL, &result);
 	PG_RETURN_DATUM(result.maintenance_row);
 }
 
