@@ -28,7 +28,7 @@ const OUT = process.env.BENCH_OUT || '/dev/stdout';
 const SIZES = QUICK ? [10000, 100000] : [100000, 1000000];
 const D = QUICK ? 1000 : 10000;
 const D_SMALL = D / 5;
-const REPS = QUICK ? 1 : 3;
+const REPS = QUICK ? 1 : 5;
 const T = new Date('2030-01-01T00:00:00Z');
 // with the due times spread over the hour before T, this as_of has D/5 of each due
 const T_SMALL = new Date(T.getTime() - 3600e3 + 720e3);
@@ -384,7 +384,7 @@ function pgbench(script, seconds, targets) {
 async function addUpdate(c) {
 	const targets = Number((await c.query('SELECT count(*) AS n FROM bench.targets')).rows[0].n);
 	const res = { targets, extension: [], floor: [] };
-	for (let i = 0; i < 2; i++) {
+	for (let i = 0; i < (QUICK ? 1 : 3); i++) {
 		for (const [name, script] of [['extension', 'add_update.pgbench'], ['floor', 'add_update_floor.pgbench']]) {
 			await c.query('CHECKPOINT');
 			const r = pgbench(script, PGBENCH_SECONDS, targets);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/bench.sh (make bench): the benchmark of issue 6, on a throwaway cluster.
 #
-#   bench/bench.sh            the full run (~6-10 minutes on 2 cores)
+#   bench/bench.sh            the full run (about 7 minutes on 2 cores)
 #   BENCH_QUICK=1 bench/bench.sh   small sizes, to try the benchmark itself
 #   BENCH_JSON=FILE           also keep the raw results as JSON in FILE
 #   BENCH_LIBRARY=FILE        run the extension's C functions from another
