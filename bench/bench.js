@@ -353,7 +353,7 @@ async function bulk(c) {
 	const bulkPlan = notices.filter((n) => n.includes('Query Text: \n    SELECT asked.system_id')).join('\n');
 	notices.length = 0;
 	await c.query('SELECT count(*) FROM maintenance.get_maintenances_for_system($1)', [ids[0]]);
-	const eachPlan = notices.filter((n) => n.includes('WHERE s.system_id = get_maintenances_for_system.system_id')).join('\n');
+	const eachPlan = notices.filter((n) => n.includes('WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]')).join('\n');
 	c.removeListener('notice', onNotice);
 	await c.query('SET auto_explain.log_min_duration = -1');
 	Object.assign(res, {

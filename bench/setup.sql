@@ -27,6 +27,11 @@ LANGUAGE sql IMMUTABLE AS $$
       FROM (SELECT (hashint8(i)::bigint + 2147483648) % 10000 AS b) AS h
 $$;
 
+CREATE FUNCTION bench.sorted(a text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY(SELECT x FROM unnest(a) AS x ORDER BY x COLLATE "C")
+$$;
+
 -- Rows loaded so far (bench.grow continues from here).
 CREATE TABLE bench.loaded (n bigint NOT NULL);
 INSERT INTO bench.loaded VALUES (0);
@@ -60,12 +65,15 @@ BEGIN
                 ELSE bench.t() - interval '30 days' - i * interval '1 minute' END AS start_at
       FROM generate_series(first, n) AS i;
 
+    -- system_ids as the write functions leave it (sorted), so that the
+    -- trigger on maintenance_systems below finds every copy right
     INSERT INTO maintenance.maintenances
-           (id, title, description, status, start_at, end_at, created_at, updated_at)
+           (id, title, description, status, start_at, end_at, created_at, updated_at, system_ids)
     SELECT id, 'Maintenance ' || i, 'Planned work number ' || i, status,
            start_at, start_at + interval '1 hour',
            least(start_at, bench.t()) - interval '7 days',
-           least(start_at, bench.t()) - interval '7 days'
+           least(start_at, bench.t()) - interval '7 days',
+           bench.sorted(bench.system_ids(i))
       FROM src ORDER BY i;
 
     INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)
@@ -97,11 +105,12 @@ BEGIN
       FROM generate_series(1, 2 * d) AS j;
 
     INSERT INTO maintenance.maintenances
-           (id, title, description, status, start_at, end_at, created_at, updated_at)
+           (id, title, description, status, start_at, end_at, created_at, updated_at, system_ids)
     SELECT id, 'Due maintenance ' || j, 'Planned work due at T, number ' || j, status,
            CASE WHEN status = 'scheduled' THEN due_at ELSE due_at - interval '3 hours' END,
            CASE WHEN status = 'scheduled' THEN due_at + interval '3 hours' ELSE due_at END,
-           bench.t() - interval '7 days', bench.t() - interval '7 days'
+           bench.t() - interval '7 days', bench.t() - interval '7 days',
+           bench.sorted(bench.system_ids(1000000 + j))
       FROM due_src ORDER BY j;
 
     INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)
@@ -174,9 +183,7 @@ LANGUAGE sql AS $$
          WHERE m.status = from_status
            AND CASE WHEN from_status = 'scheduled' THEN m.start_at ELSE m.end_at END <= as_of
         RETURNING m.id, m.title, m.description, m.status, m.start_at, m.end_at,
-                  ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s
-                         WHERE s.maintenance_id = m.id
-                         ORDER BY s.system_id COLLATE "C") AS system_ids
+                  m.system_ids
     ), updates AS (
         INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change)
         SELECT id, message, to_status FROM moved
@@ -270,8 +277,7 @@ BEGIN
     RETURNING t.* INTO m;
     INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change)
     VALUES (m.id, message, to_status);
-    SELECT array_agg(s.system_id ORDER BY s.system_id COLLATE "C") INTO sys
-      FROM maintenance.maintenance_systems s WHERE s.maintenance_id = m.id;
+    sys := m.system_ids;
 
     PERFORM bench.plpgsql_emit('maintenance_signal', 'maintenance.updated',
         jsonb_build_object('maintenanceId', m.id, 'systemIds', to_jsonb(sys), 'action', action));

@@ -16,7 +16,8 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 
 PG_MAJOR=15
-PG_PREFIX=/usr/lib/postgresql/$PG_MAJOR
+# MAINTENANCE_PG_PREFIX: another installation of PostgreSQL 15 (a copy, say)
+PG_PREFIX=${MAINTENANCE_PG_PREFIX:-/usr/lib/postgresql/$PG_MAJOR}
 PG_CONFIG=$PG_PREFIX/bin/pg_config
 PGBIN=$PG_PREFIX/bin
 PATH=$PGBIN:$PATH

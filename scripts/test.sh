@@ -251,6 +251,10 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 		for f in "$tapdir"/tmp_check/log/regress_log_*; do
 			[ -f "$f" ] && { say "$f"; cat "$f"; }
 		done
+		# the servers' own logs: a crash shows there, not in the test's log
+		for f in "$tapdir"/tmp_check/log/*.log; do
+			[ -f "$f" ] && { say "$f (last 60 lines)"; tail -n 60 "$f"; }
+		done
 	fi
 	record tap "$passed" "$failed"
 else

@@ -117,10 +117,16 @@ typedef struct StatusUpdateResult
  */
 #define EVENT_ROW_COLUMNS \
 	"m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications," \
-	" m.status::pg_catalog.text, m.start_at, m.end_at," \
-	" ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s" \
-	" WHERE s.maintenance_id OPERATOR(pg_catalog.=) m.id" \
-	" ORDER BY s.system_id COLLATE \"C\")"
+	" m.status::pg_catalog.text, m.start_at, m.end_at, " SYSTEM_IDS_OF_M
+
+/*
+ * In the SQL given to cached_plan(): the sorted system ids of the
+ * maintenance aliased m.  cached_plan() puts in the column
+ * maintenances.system_ids (0.2.0), or, where the schema is still 0.1.0's
+ * (this library before ALTER EXTENSION UPDATE), the subquery on
+ * maintenance_systems that the column copies.
+ */
+#define SYSTEM_IDS_OF_M "@SYSTEM_IDS_OF_M@"
 
 extern void maintenance_row_from_result(uint64 row, int first, MaintenanceRow *m,
 										MemoryContext cxt);

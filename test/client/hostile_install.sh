@@ -692,12 +692,12 @@ done
 # ---------------------------------------------------------------- control
 # The planted objects do catch a function that does not pin search_path:
 # unpinned, get_maintenances_for_system (SECURITY DEFINER, owned by the
-# superuser) runs the attacker's = on text, and the attacker becomes a
+# superuser) runs the attacker's @> on text[], and the attacker becomes a
 # superuser.  Then the pin is restored and the damage undone.
 q "" -c 'ALTER FUNCTION maintenance.get_maintenances_for_system(text) RESET search_path'
 q "$APP" -c 'SET search_path = public, pg_catalog' -c "SELECT count(*) FROM maintenance.get_maintenances_for_system('db')" >/dev/null
 q "" -c "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = '$ATTACKER')
-                AND EXISTS (SELECT 1 FROM evil.log WHERE what = 'operator =(text, text)' AND by_role = '$SUPERUSER')" |
+                AND EXISTS (SELECT 1 FROM evil.log WHERE what = 'operator @>(text[], text[])' AND by_role = '$SUPERUSER')" |
 	check "control: without its pinned search_path, a SECURITY DEFINER function runs the attacker's operator as the superuser"
 q "" -c 'ALTER FUNCTION maintenance.get_maintenances_for_system(text) SET search_path = pg_catalog, maintenance, pg_temp' \
 	-c "ALTER ROLE $ATTACKER NOSUPERUSER" -c 'TRUNCATE evil.log'

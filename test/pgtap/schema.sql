@@ -6,7 +6,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(287);
+SELECT plan(294);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -56,6 +56,8 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('maintenances', 'end_at', 'timestamp with time zone', true, NULL),
     ('maintenances', 'created_at', 'timestamp with time zone', true, 'now()'),
     ('maintenances', 'updated_at', 'timestamp with time zone', true, 'now()'),
+    -- 0.2.0: a copy of maintenance_systems beside the status
+    ('maintenances', 'system_ids', 'text[]', true, '{}'),
     ('maintenance_systems', 'maintenance_id', 'uuid', true, NULL),
     ('maintenance_systems', 'system_id', 'text', true, NULL),
     ('maintenance_updates', 'id', 'uuid', true, 'gen_random_uuid()'),
@@ -253,7 +255,7 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.event_consumers (name, last_ev
 
 SELECT indexes_are('maintenance', 'maintenances',
     ARRAY['maintenances_pkey', 'maintenances_due_to_start', 'maintenances_due_to_complete',
-          'maintenances_start_at']);
+          'maintenances_start_at', 'maintenances_active_systems']);
 SELECT indexes_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_pkey', 'maintenance_systems_system_id']);
 SELECT indexes_are('maintenance', 'maintenance_updates',
@@ -278,12 +280,22 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
             WHERE indexrelid = to_regclass('maintenance.maintenances_due_to_complete')),
           '(status = ''in_progress''::maintenance.status)',
           'maintenances_due_to_complete is partial: only in-progress rows');
+SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indexrelid = to_regclass('maintenance.maintenances_active_systems')),
+          'CREATE INDEX maintenances_active_systems ON maintenance.maintenances USING gin (system_ids) '
+          'WHERE (status = ANY (ARRAY[''scheduled''::maintenance.status, ''in_progress''::maintenance.status]))',
+          'maintenances_active_systems: GIN on system_ids of the scheduled and in-progress rows only');
+SELECT triggers_are('maintenance', 'maintenance_systems',
+    ARRAY['maintenance_systems_sync_insert', 'maintenance_systems_sync_update',
+          'maintenance_systems_sync_delete', 'maintenance_systems_sync_truncate'],
+    'maintenance_systems has the triggers that keep maintenances.system_ids');
 SELECT is(
     ARRAY(SELECT indexrelid::regclass::text FROM pg_index
            WHERE indrelid = 'maintenance.maintenances'::regclass AND indpred IS NOT NULL
            ORDER BY 1),
-    ARRAY['maintenance.maintenances_due_to_complete', 'maintenance.maintenances_due_to_start'],
-    'only the two sweep indexes are partial');
+    ARRAY['maintenance.maintenances_active_systems', 'maintenance.maintenances_due_to_complete',
+          'maintenance.maintenances_due_to_start'],
+    'only the two sweep indexes and the active systems index are partial');
 
 -- The planner uses them.  A realistic table: 10000 maintenances, 1% still
 -- scheduled, 1% in progress, the rest completed, each on two of 1000
@@ -351,13 +363,13 @@ $$;
 
 -- The sweep's claims, copied from src/transitions.c (keep them in step):
 -- as_of, then the (time, id) of the last row of the previous batch, then
--- the batch size, with EVENT_ROW_COLUMNS of src/maintenance.h.
+-- the batch size, with EVENT_ROW_COLUMNS of src/maintenance.h (0.2.0:
+-- SYSTEM_IDS_OF_M is the column m.system_ids).
 CREATE TEMP TABLE plans (name text PRIMARY KEY, plan jsonb);
 INSERT INTO plans VALUES ('start claim', pg_temp.plan_of($q$
     SELECT m.id, m.start_at, m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications,
            m.status::pg_catalog.text, m.start_at, m.end_at,
-           ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s
-                  WHERE s.maintenance_id OPERATOR(pg_catalog.=) m.id ORDER BY s.system_id COLLATE "C")
+           m.system_ids
       FROM maintenance.maintenances m
      WHERE m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status
        AND m.start_at OPERATOR(pg_catalog.<=) $1
@@ -369,8 +381,7 @@ INSERT INTO plans VALUES ('start claim', pg_temp.plan_of($q$
 INSERT INTO plans VALUES ('complete claim', pg_temp.plan_of($q$
     SELECT m.id, m.end_at, m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications,
            m.status::pg_catalog.text, m.start_at, m.end_at,
-           ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s
-                  WHERE s.maintenance_id OPERATOR(pg_catalog.=) m.id ORDER BY s.system_id COLLATE "C")
+           m.system_ids
       FROM maintenance.maintenances m
      WHERE m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
        AND m.end_at OPERATOR(pg_catalog.<=) $1
@@ -397,13 +408,13 @@ SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_due_to_complete'],
   FROM plans WHERE name = 'complete claim';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'the complete claim scans no table sequentially')
   FROM plans WHERE name = 'complete claim';
-SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenance_systems_system_id'],
-          'get_maintenances_for_system looks the system up in maintenance_systems_system_id')
+SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_active_systems'],
+          'get_maintenances_for_system probes maintenances_active_systems, not the history')
   FROM plans WHERE name = 'get_maintenances_for_system';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'get_maintenances_for_system scans no table sequentially')
   FROM plans WHERE name = 'get_maintenances_for_system';
-SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenance_systems_system_id'],
-          'has_active_maintenance_with_suppression looks the system up in maintenance_systems_system_id')
+SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_active_systems'],
+          'has_active_maintenance_with_suppression probes maintenances_active_systems, not the history')
   FROM plans WHERE name = 'has_active_maintenance_with_suppression';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'has_active_maintenance_with_suppression scans no table sequentially')
   FROM plans WHERE name = 'has_active_maintenance_with_suppression';
@@ -411,13 +422,16 @@ SELECT ok(pg_temp.indexes_used(plan) && ARRAY['maintenance_updates_timeline'],
           'get_maintenance_updates reads the timeline through maintenance_updates_timeline')
   FROM plans WHERE name = 'get_maintenance_updates';
 
--- The bulk read runs its query with EXECUTE ... USING (planned for the
--- array given): for a few systems it probes the system_id index.
-SELECT ok(pg_temp.indexes_used(pg_temp.plan_of(
-              substring(prosrc FROM '\$q\$(.*)\$q\$'), 'text[]', $$'{sys-5,sys-6}'$$, false))
-          @> ARRAY['maintenance_systems_system_id'],
-          'get_bulk_maintenances_for_systems looks a few systems up in maintenance_systems_system_id')
-  FROM pg_proc WHERE oid = 'maintenance.get_bulk_maintenances_for_systems(text[])'::regprocedure;
+-- The bulk read: one probe of the active systems index per system asked,
+-- whatever the number of systems (a generic plan, as its SQL body gets).
+INSERT INTO plans VALUES ('get_bulk_maintenances_for_systems', pg_temp.plan_of(
+    pg_temp.body_of('maintenance.get_bulk_maintenances_for_systems(text[])'), 'text[]',
+    $$'{sys-5,sys-6}'$$));
+SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_active_systems'],
+          'get_bulk_maintenances_for_systems probes maintenances_active_systems')
+  FROM plans WHERE name = 'get_bulk_maintenances_for_systems';
+SELECT is(pg_temp.seq_scans(plan), '{}', 'get_bulk_maintenances_for_systems scans no table sequentially')
+  FROM plans WHERE name = 'get_bulk_maintenances_for_systems';
 
 /* ---------------------------------------------------------------------
  * pg_dump carries the rows: every table and both sequences are
@@ -448,7 +462,7 @@ SELECT functions_are('maintenance', ARRAY[
     'rpc_status', 'rpc_check_fields', 'maintenance_json', 'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
-    'schedule_event_pruning', 'unschedule_event_pruning']);
+    'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
@@ -486,7 +500,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.get_maintenances_for_system(text)', 'system_id text',
      'SETOF maintenance.maintenances_with_systems', 'sql', 'stable'),
     ('maintenance.get_bulk_maintenances_for_systems(text[])', 'system_ids text[]',
-     'TABLE(system_id text, maintenances maintenance.maintenances_with_systems[])', 'plpgsql', 'stable'),
+     'TABLE(system_id text, maintenances maintenance.maintenances_with_systems[])', 'sql', 'stable'),
     ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'sql', 'stable'),
     ('maintenance.run_transitions(timestamp with time zone)',
      'as_of timestamp with time zone DEFAULT NULL::timestamp with time zone, '
@@ -532,8 +546,8 @@ SELECT set_eq(
           'run_transitions', 'list_maintenances', 'get_maintenance', 'get_maintenance_updates',
           'get_maintenances_for_system', 'get_bulk_maintenances_for_systems',
           'has_active_maintenance_with_suppression', 'get_event', 'replay_events', 'replay_events_for',
-          'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events'],
-    'the SECURITY DEFINER functions are the API reads and writes and the event consumers'' functions');
+          'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids'],
+    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' functions and the trigger that keeps maintenances.system_ids');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p

@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# upgrade.sh — ALTER EXTENSION maintenance UPDATE from every released version
+# gives what a fresh install of the current version gives (issue 5).
+#
+# For each released version V (every sql/maintenance--V--*.sql upgrade
+# script's start; today 0.1.0):
+#   1. a database gets CREATE EXTENSION maintenance VERSION 'V', and data
+#      written through V's functions with today's library: maintenances in
+#      every status (by hand, by close, by the transition sweep, cancelled),
+#      systems given unsorted and twice, a changed system list, a deleted
+#      maintenance, timelines, events, a named consumer;
+#   2. what the reads answer is saved (rpc JSON of every read, replay of the
+#      events, the rows of every table but maintenances' new column);
+#   3. ALTER EXTENSION maintenance UPDATE, in one transaction;
+#   4. checked: the version is the control file's default; the schema equals
+#      a fresh install's: `pg_dump --schema-only --binary-upgrade` (which
+#      dumps every member object of the extension: tables, columns in order,
+#      defaults, constraints, indexes, triggers, functions, grants, comments,
+#      configuration tables), with only object ids, LSNs, xids and the
+#      database name masked; every read answers as before, byte for byte;
+#      the columns added by the update hold what a fresh install would
+#      compute; the extension works afterwards (writes, sweep, replay).
+#
+# Usage: test/client/upgrade.sh   (PGHOST, PGPORT, PGUSER of a superuser;
+# PostgreSQL 15's bin directory first in PATH; run from the repository root;
+# creates and drops the databases upgrade_old and upgrade_new; UPGRADE_KEEP=1
+# keeps them and the files).  Prints TAP-like lines; exit status 0 = pass.
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$REPO_ROOT"
+export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
+unset PGDATABASE PGOPTIONS PGSERVICE
+
+OLD_DB=upgrade_old
+NEW_DB=upgrade_new
+CURRENT=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" maintenance.control)
+checks=0
+failures=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/upgrade.XXXXXX")
+
+cleanup() {
+	status=$?
+	if [ -n "${UPGRADE_KEEP:-}" ]; then
+		echo "# UPGRADE_KEEP is set: $tmp and the databases $OLD_DB, $NEW_DB are left behind"
+		exit "$status"
+	fi
+	psql -X -q -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS $OLD_DB WITH (FORCE)" \
+		-c "DROP DATABASE IF EXISTS $NEW_DB WITH (FORCE)" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+	exit "$status"
+}
+trap cleanup EXIT
+
+ok() {
+	checks=$((checks + 1))
+	echo "ok $checks - $1"
+}
+
+not_ok() { # not_ok NAME [DETAIL-FILE-OR-TEXT]
+	checks=$((checks + 1))
+	failures=$((failures + 1))
+	echo "not ok $checks - $1"
+	if [ -n "${2:-}" ]; then
+		if [ -f "$2" ]; then head -n 60 "$2"; else printf '%s\n' "$2"; fi | sed 's/^/#   /'
+	fi
+	return 0
+}
+
+# is NAME GOT EXPECTED
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got: $2 / expected: $3"; fi
+}
+
+# same NAME FILE1 FILE2: passes when the files are identical and not empty.
+same() {
+	if [ ! -s "$2" ]; then
+		not_ok "$1" "$2 is empty"
+	elif diff -u "$2" "$3" >"$tmp/diff" 2>&1; then
+		ok "$1"
+	else
+		not_ok "$1" "$tmp/diff"
+	fi
+}
+
+# q DB [psql args]: quiet, unaligned, tuples only, stop at the first error
+q() {
+	local db=$1
+	shift
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+
+# The schema of DB's extension, every member object, with what differs
+# between any two databases masked.
+schema_dump() {
+	pg_dump --schema-only --binary-upgrade -d "$1" |
+		sed -E -e '/^\\(un)?restrict /d' \
+			-e "s/'[0-9]+'::pg_catalog\.oid/'<oid>'/g" \
+			-e "s/'\{[0-9,]+\}'/'{<oids>}'/g" \
+			-e "s/'\{[0-9A-F\/,]+\}'::pg_catalog\.pg_lsn\[\]/'<lsns>'/g" \
+			-e "s/relfrozenxid = '[0-9]+', relminmxid = '[0-9]+'/relfrozenxid = <xid>, relminmxid = <mxid>/" \
+			-e "s/^WHERE oid = '[0-9]+';/WHERE oid = '<oid>';/" \
+			-e "s/^(SELECT pg_catalog\.setval\('[^']+'), [0-9]+, (true|false)\);/\1, <position>);/" \
+			-e "s/$1/<db>/g"
+}
+
+# What the reads answer, and the rows of the tables of record, as text.
+read_everything() {
+	q "$1" <<-'SQL'
+		SET TimeZone = 'UTC';
+		SELECT 'list', maintenance.rpc('listMaintenances', '{}');
+		SELECT 'list-scheduled', maintenance.rpc('listMaintenances', '{"status": "scheduled"}');
+		SELECT 'list-web', maintenance.rpc('listMaintenances', '{"systemId": "web"}');
+		SELECT 'get ' || title, maintenance.rpc('getMaintenance', jsonb_build_object('id', id)),
+		       (SELECT jsonb_agg(maintenance.update_json(u))
+		          FROM maintenance.get_maintenance_updates(id) AS u)
+		  FROM maintenance.maintenances ORDER BY title;
+		SELECT 'for ' || s, maintenance.rpc('getMaintenancesForSystem', jsonb_build_object('systemId', s)),
+		       maintenance.rpc('hasActiveMaintenanceWithSuppression', jsonb_build_object('systemId', s))
+		  FROM unnest(ARRAY['web', 'db', 'cache', 'mail', 'api', 'none']) AS s ORDER BY s;
+		SELECT 'bulk', maintenance.rpc('getBulkMaintenancesForSystems',
+		       '{"systemIds": ["web", "db", "cache", "mail", "api", "none"]}');
+		SELECT 'bulk typed', b.system_id, b.maintenances
+		  FROM maintenance.get_bulk_maintenances_for_systems(ARRAY['web', 'db', 'cache', 'none']) AS b;
+		SELECT 'replay', e FROM maintenance.replay_events(0, 1000) AS e;
+		SELECT 'consumer', c.* FROM maintenance.event_consumers c ORDER BY name;
+		SELECT 'systems', s.* FROM maintenance.maintenance_systems s ORDER BY 2, 3;
+		SELECT 'updates', u.* FROM maintenance.maintenance_updates u ORDER BY position;
+		SELECT 'maintenance', m.id, m.title, m.description, m.suppress_notifications, m.status,
+		       m.start_at, m.end_at, m.created_at, m.updated_at
+		  FROM maintenance.maintenances m ORDER BY id;
+		SELECT 'events', e.* FROM maintenance.events e ORDER BY id;
+	SQL
+}
+
+# ------------------------------------------------------------ the versions
+mapfile -t released < <(
+	for f in sql/maintenance--*--*.sql; do
+		f=${f#sql/maintenance--}
+		echo "${f%%--*}"
+	done | sort -u -V)
+if [ ${#released[@]} -eq 0 ]; then
+	not_ok "upgrade scripts exist (sql/maintenance--V--W.sql)"
+fi
+
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
+	-c "DROP DATABASE IF EXISTS $NEW_DB WITH (FORCE)" -c "CREATE DATABASE $NEW_DB" >/dev/null
+q "$NEW_DB" -c "CREATE EXTENSION maintenance" >/dev/null 2>&1
+is "a fresh install is at the control file's version ($CURRENT)" \
+	"$(q "$NEW_DB" -c "SELECT extversion FROM pg_extension WHERE extname = 'maintenance'")" "$CURRENT"
+schema_dump "$NEW_DB" >"$tmp/schema-fresh.sql"
+# the masking must leave the schema itself: a dump with its objects in it
+if grep -q 'CREATE TABLE maintenance.maintenances' "$tmp/schema-fresh.sql" &&
+	grep -q 'ALTER EXTENSION maintenance ADD FUNCTION maintenance.add_update' "$tmp/schema-fresh.sql"; then
+	ok "the fresh install's dump lists the extension's member objects"
+else
+	not_ok "the fresh install's dump lists the extension's member objects" "$tmp/schema-fresh.sql"
+fi
+
+for from in "${released[@]}"; do
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS $OLD_DB WITH (FORCE)" -c "CREATE DATABASE $OLD_DB" >/dev/null
+	q "$OLD_DB" -c "CREATE EXTENSION maintenance VERSION '$from'" >/dev/null 2>&1
+	is "$from: installed" \
+		"$(q "$OLD_DB" -c "SELECT extversion FROM pg_extension WHERE extname = 'maintenance'")" "$from"
+
+	# Data written through the old version's functions (today's library).
+	q "$OLD_DB" >/dev/null <<-'SQL'
+		SET TimeZone = 'UTC';
+		SELECT maintenance.register_consumer('status-page');
+		CREATE TEMP TABLE m AS
+		SELECT t.title, (maintenance.create_maintenance(t.title, t.s, t.e, t.systems,
+		         description => t.d, suppress_notifications => t.sup)).id
+		  FROM (VALUES
+		    ('due to start', '2030-01-01 09:00+00'::timestamptz, '2030-01-01 11:00+00'::timestamptz,
+		     ARRAY['web', 'db', 'web'], 'a "quoted" \ description', true),
+		    ('due to complete', '2029-12-31 08:00+00', '2030-01-01 08:30+00', ARRAY['db', 'cache'], NULL, false),
+		    ('far future', '2031-05-01 00:00+00', '2031-05-01 02:00+00', ARRAY['mail', 'api', 'cache'], E'two\nlines', false),
+		    ('to close', '2029-11-01 00:00+00', '2031-01-01 00:00+00', ARRAY['web'], NULL, true),
+		    ('to cancel', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['api'], NULL, false),
+		    ('to delete', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['web'], NULL, false),
+		    ('Ünïcödé ✓', '2030-07-01 00:00+00', '2030-07-01 01:00+00', ARRAY['zeta', 'Alpha', 'beta'], NULL, false)
+		  ) AS t(title, s, e, systems, d, sup);
+		SELECT maintenance.add_update(id, 'Started early', 'in_progress', 'ops')
+		  FROM m WHERE title IN ('due to complete', 'to close');
+		SELECT maintenance.run_transitions(as_of => '2030-01-01 10:00+00');
+		SELECT maintenance.close_maintenance(id, 'Done', 'ops') FROM m WHERE title = 'to close';
+		SELECT maintenance.add_update(id, 'Called off', 'cancelled') FROM m WHERE title = 'to cancel';
+		SELECT maintenance.update_maintenance(id, system_ids => ARRAY['mail', 'db', 'api'])
+		  FROM m WHERE title = 'far future';
+		SELECT maintenance.delete_maintenance(id) FROM m WHERE title = 'to delete';
+		SELECT maintenance.ack_events('status-page', 3);
+	SQL
+	read_everything "$OLD_DB" >"$tmp/reads-before.txt"
+
+	# The update, in one transaction, with nothing printed but errors.
+	if q "$OLD_DB" -c "SET client_min_messages = warning" \
+		-c "ALTER EXTENSION maintenance UPDATE" >"$tmp/update.out" 2>&1 && [ ! -s "$tmp/update.out" ]; then
+		ok "$from: ALTER EXTENSION maintenance UPDATE runs without an error or warning"
+	else
+		not_ok "$from: ALTER EXTENSION maintenance UPDATE runs without an error or warning" "$tmp/update.out"
+	fi
+	is "$from: updated to $CURRENT" \
+		"$(q "$OLD_DB" -c "SELECT extversion FROM pg_extension WHERE extname = 'maintenance'")" "$CURRENT"
+
+	schema_dump "$OLD_DB" >"$tmp/schema-updated.sql"
+	same "$from: the updated schema equals a fresh install's (pg_dump --schema-only --binary-upgrade)" \
+		"$tmp/schema-fresh.sql" "$tmp/schema-updated.sql"
+
+	read_everything "$OLD_DB" >"$tmp/reads-after.txt"
+	same "$from: every read answers as before the update, and every row is as it was" \
+		"$tmp/reads-before.txt" "$tmp/reads-after.txt"
+
+	# 0.2.0's column: the copy of maintenance_systems, as a write computes it.
+	is "$from: maintenances.system_ids filled from maintenance_systems for every row" \
+		"$(q "$OLD_DB" <<-'SQL'
+			SELECT count(*) FILTER (WHERE m.system_ids IS DISTINCT FROM
+			           ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s
+			                  WHERE s.maintenance_id = m.id ORDER BY s.system_id COLLATE "C"))
+			       || ' of ' || count(*)
+			  FROM maintenance.maintenances m
+		SQL
+		)" "0 of 6"
+	is "$from: a maintenance's system_ids are sorted and distinct" \
+		"$(q "$OLD_DB" -c "SELECT system_ids FROM maintenance.maintenances WHERE title = 'Ünïcödé ✓'")" \
+		"{Alpha,beta,zeta}"
+
+	# The extension works afterwards.
+	is "$from: after the update: writes, the sweep, the active-system reads and replay work" \
+		"$(q "$OLD_DB" <<-'SQL'
+			SET TimeZone = 'UTC';
+			SELECT (maintenance.create_maintenance('after update', '2030-02-01 00:00+00',
+			       '2030-02-01 01:00+00', ARRAY['web', 'new'])).id IS NOT NULL;
+			SELECT (r).started || '/' || (r).completed || '/' || (r).failed
+			  FROM (SELECT maintenance.run_transitions(as_of => '2030-02-01 00:30+00') AS r) x;
+			SELECT string_agg(title, ', ' ORDER BY title)
+			  FROM maintenance.get_maintenances_for_system('web');
+			SELECT maintenance.has_active_maintenance_with_suppression('web');
+			SELECT (SELECT count(*) FROM maintenance.replay_events(0, 1000))
+			       = (SELECT count(*) FROM maintenance.events);
+		SQL
+		)" "$(printf 't\n1/1/0\nafter update\nf\nt')"
+done
+
+echo "1..$checks"
+if [ "$failures" -gt 0 ]; then
+	echo "# $failures of $checks checks failed"
+	exit 1
+fi
