@@ -690,6 +690,8 @@ launch_worker(const ListedDatabase *db, TimestampTz round_start)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
+	MemoryContext oldcxt;
+	bool		registered;
 	int			slotno = -1;
 	WorkerSlot *slot = NULL;
 
@@ -736,7 +738,14 @@ launch_worker(const ListedDatabase *db, TimestampTz round_start)
 	worker.bgw_main_arg = Int32GetDatum(slotno);
 	worker.bgw_notify_pid = MyProcPid;
 
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	/*
+	 * The handle outlives this round: it is allocated in the current memory
+	 * context, which is the round's and is reset at its end.
+	 */
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(oldcxt);
+	if (!registered)
 	{
 		SpinLockAcquire(&worker_shared->mutex);
 		slot->state = SLOT_FREE;
