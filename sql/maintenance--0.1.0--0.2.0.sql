@@ -175,3 +175,7 @@ AS $$
            AND m.status = 'in_progress'
            AND m.suppress_notifications)
 $$;
+
+-- Errors of the write functions name the JSON fields (endAt, not end_at)
+-- when called by rpc(); the setting is new in this version's library.
+ALTER FUNCTION maintenance.rpc(text, jsonb) SET maintenance.argument_names = json;

@@ -671,10 +671,12 @@ BEGIN
 END
 $$;
 
+-- Errors of the write functions name the JSON fields (endAt, not end_at).
 CREATE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
+SET maintenance.argument_names = json
 AS $$
 DECLARE
     result jsonb;

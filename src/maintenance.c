@@ -28,6 +28,15 @@ char	   *maintenance_actor = NULL;
 /* maintenance.event_retention: how long maintenance.prune_events() keeps events */
 int			maintenance_event_retention_minutes = 7 * 24 * 60;
 
+/* maintenance.argument_names: how errors of the write functions name arguments */
+int			maintenance_argument_names = ARGUMENT_NAMES_SQL;
+
+static const struct config_enum_entry argument_names_options[] = {
+	{"sql", ARGUMENT_NAMES_SQL, false},
+	{"json", ARGUMENT_NAMES_JSON, false},
+	{NULL, 0, false}
+};
+
 static object_access_hook_type prev_object_access_hook = NULL;
 
 void		_PG_init(void);
@@ -121,6 +130,15 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_MIN,
 							NULL, NULL, NULL);
+	DefineCustomEnumVariable("maintenance.argument_names",
+							 "How errors of the write functions name the arguments they refuse.",
+							 "sql: as the SQL functions' parameters (end_at); json: as maintenance.rpc()'s fields (endAt). maintenance.rpc() sets json for its own calls.",
+							 &maintenance_argument_names,
+							 ARGUMENT_NAMES_SQL,
+							 argument_names_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 	/* maintenance.worker_databases; the launcher when preloaded */
 	worker_init();
 	MarkGUCPrefixReserved("maintenance");

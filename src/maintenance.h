@@ -154,6 +154,14 @@ extern void worker_wake_on_commit(void);
 
 /* maintenance.c */
 extern char *maintenance_actor;
+
+/* maintenance.argument_names */
+typedef enum ArgumentNames
+{
+	ARGUMENT_NAMES_SQL,			/* end_at */
+	ARGUMENT_NAMES_JSON			/* endAt */
+} ArgumentNames;
+extern int	maintenance_argument_names;
 extern int	maintenance_event_retention_minutes;
 
 #endif							/* MAINTENANCE_H */

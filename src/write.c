@@ -49,13 +49,36 @@ static SPIPlanPtr delete_plan;
  * Input validation: every check runs before the first write
  * ---------------------------------------------------------------------- */
 
+/*
+ * An argument's name for an error message: as the SQL functions call it
+ * (system_ids), or, with maintenance.argument_names = json (which
+ * maintenance.rpc() sets for its calls), as its JSON field (systemIds).
+ */
+static const char *
+arg_name(const char *sql_name)
+{
+	StringInfoData buf;
+
+	if (maintenance_argument_names != ARGUMENT_NAMES_JSON)
+		return sql_name;
+	initStringInfo(&buf);
+	for (const char *c = sql_name; *c; c++)
+	{
+		if (*c == '_' && c[1] != '\0')
+			appendStringInfoChar(&buf, pg_ascii_toupper((unsigned char) *++c));
+		else
+			appendStringInfoChar(&buf, *c);
+	}
+	return buf.data;
+}
+
 static void
 require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be null", name)));
+				 errmsg("\"%s\" must not be null", arg_name(name))));
 }
 
 static bool
@@ -70,7 +93,7 @@ check_not_blank(const char *value, const char *name)
 	if (is_blank(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be blank", name)));
+				 errmsg("\"%s\" must not be blank", arg_name(name))));
 }
 
 /* A text argument that must be present and not blank, as a C string. */
@@ -97,7 +120,7 @@ check_finite(TimestampTz ts, const char *name)
 	if (TIMESTAMP_NOT_FINITE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must be a finite timestamp", name)));
+				 errmsg("\"%s\" must be a finite timestamp", arg_name(name))));
 }
 
 static void
@@ -113,9 +136,11 @@ check_window(TimestampTz start_at, TimestampTz end_at)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"end_at\" must be later than \"start_at\""),
-				 errdetail("\"start_at\" is %s and \"end_at\" is %s.",
-						   start_str, end_str)));
+				 errmsg("\"%s\" must be later than \"%s\"",
+						arg_name("end_at"), arg_name("start_at")),
+				 errdetail("\"%s\" is %s and \"%s\" is %s.",
+						   arg_name("start_at"), start_str,
+						   arg_name("end_at"), end_str)));
 	}
 }
 
@@ -133,24 +158,24 @@ check_system_ids(ArrayType *array)
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"system_ids\" must be a one-dimensional array")));
+				 errmsg("\"%s\" must be a one-dimensional array", arg_name("system_ids"))));
 	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, &nulls, &n);
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"system_ids\" must not be empty"),
+				 errmsg("\"%s\" must not be empty", arg_name("system_ids")),
 				 errdetail("A maintenance affects at least one system.")));
 	for (int i = 0; i < n; i++)
 	{
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("\"system_ids\" must not contain null")));
+					 errmsg("\"%s\" must not contain null", arg_name("system_ids"))));
 		if (is_blank(TextDatumGetCString(elems[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("\"system_ids\" must not contain a blank id"),
+					 errmsg("\"%s\" must not contain a blank id", arg_name("system_ids")),
 					 errdetail("Element %d is blank.", i + 1)));
 	}
 }
@@ -599,7 +624,8 @@ maintenance_update(PG_FUNCTION_ARGS)
 	if (clear_description && !PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"description\" and \"clear_description\" cannot both be given")));
+				 errmsg("\"%s\" and \"%s\" cannot both be given",
+						arg_name("description"), arg_name("clear_description"))));
 	if (!PG_ARGISNULL(6))
 		check_system_ids(PG_GETARG_ARRAYTYPE_P(6));
 

@@ -158,4 +158,19 @@ SELECT maintenance.rpc('deleteMaintenance', '{"id": "00000000-0000-0000-0000-000
 -- The refused calls above wrote nothing: only "plain" is left.
 SELECT title FROM maintenance.maintenances;
 
+-- Errors name what the caller wrote: rpc() runs with
+-- maintenance.argument_names = json (its own SET clause), the typed
+-- functions with the session's setting, sql unless set.
+SHOW maintenance.argument_names;
+SELECT pg_temp.try($$SELECT maintenance.create_maintenance('t', '2031-01-02Z', '2031-01-01Z', ARRAY['a'])$$, true);
+SELECT pg_temp.try($$SELECT maintenance.rpc('createMaintenance', '{"title": "t",
+    "startAt": "2031-01-02T00:00:00Z", "endAt": "2031-01-01T00:00:00Z", "systemIds": ["a"]}')$$, true);
+SELECT pg_temp.try($$SELECT maintenance.add_update('00000000-0000-0000-0000-000000000000', NULL)$$);
+SHOW maintenance.argument_names;
+SET maintenance.argument_names = json;
+SELECT pg_temp.try($$SELECT maintenance.create_maintenance('t', '2031-01-01Z', '2031-01-02Z', ARRAY[NULL])$$);
+SELECT pg_temp.try($$SELECT maintenance.add_update(NULL, 'm')$$);
+RESET maintenance.argument_names;
+SELECT pg_temp.try($$SET maintenance.argument_names = camel$$, true);
+
 DROP EXTENSION maintenance;
