@@ -179,3 +179,100 @@ $$;
 -- Errors of the write functions name the JSON fields (endAt, not end_at)
 -- when called by rpc(); the setting is new in this version's library.
 ALTER FUNCTION maintenance.rpc(text, jsonb) SET maintenance.argument_names = json;
+
+-- The pg_cron jobs of the extension (schedule_transitions and
+-- schedule_event_pruning, and their unschedule twins, are these with their
+-- job's name and command).
+CREATE FUNCTION maintenance.schedule_job(job text, schedule text, command text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    jobid bigint;
+BEGIN
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('In the database where pg_cron is installed, run: '
+                                'SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                job || '-' || current_database(), schedule,
+                                command, current_database());
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+       INTO jobid
+      USING job, schedule, command;
+    RETURN jobid;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.schedule_job(text, text, text) IS
+    'internal: (re)schedule the pg_cron job named job in this database';
+
+CREATE FUNCTION maintenance.unschedule_job(job text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    removed boolean := false;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        EXECUTE 'SELECT count(cron.unschedule(jobid)) > 0 FROM cron.job
+                  WHERE jobname = $1 AND database = current_database()'
+           INTO removed
+          USING job;
+    END IF;
+    RETURN removed;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.unschedule_job(text) IS
+    'internal: remove the pg_cron job named job of this database, if any';
+
+REVOKE ALL ON FUNCTION maintenance.schedule_job(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintenance.unschedule_job(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION maintenance.schedule_transitions(schedule text DEFAULT '* * * * *')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.schedule_job('maintenance-transitions', schedule, 'SELECT maintenance.run_transitions()');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.unschedule_transitions()
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.unschedule_job('maintenance-transitions');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.schedule_event_pruning(schedule text DEFAULT '17 3 * * *')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.schedule_job('maintenance-prune-events', schedule, 'SELECT maintenance.prune_events()');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.unschedule_event_pruning()
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.unschedule_job('maintenance-prune-events');
+END
+$$;

@@ -794,13 +794,16 @@ COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
  * pg_cron integration
  * ------------------------------------------------------------------ */
 
-CREATE FUNCTION maintenance.schedule_transitions(schedule text DEFAULT '* * * * *')
+-- The pg_cron jobs of the extension (schedule_transitions and
+-- schedule_event_pruning, and their unschedule twins, are these with their
+-- job's name and command).
+CREATE FUNCTION maintenance.schedule_job(job text, schedule text, command text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
 DECLARE
-    job bigint;
+    jobid bigint;
 BEGIN
     IF schedule IS NULL THEN
         RAISE EXCEPTION 'schedule must not be null'
@@ -811,20 +814,20 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = format('In the database where pg_cron is installed, run: '
                                 'SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                'maintenance-transitions-' || current_database(), schedule,
-                                'SELECT maintenance.run_transitions()', current_database());
+                                job || '-' || current_database(), schedule,
+                                command, current_database());
     END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-       INTO job
-      USING 'maintenance-transitions', schedule, 'SELECT maintenance.run_transitions()';
-    RETURN job;
+       INTO jobid
+      USING job, schedule, command;
+    RETURN jobid;
 END
 $$;
 
-COMMENT ON FUNCTION maintenance.schedule_transitions(text) IS
-    '(re)schedule the pg_cron job "maintenance-transitions" in this database';
+COMMENT ON FUNCTION maintenance.schedule_job(text, text, text) IS
+    'internal: (re)schedule the pg_cron job named job in this database';
 
-CREATE FUNCTION maintenance.unschedule_transitions()
+CREATE FUNCTION maintenance.unschedule_job(job text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
@@ -836,9 +839,35 @@ BEGIN
         EXECUTE 'SELECT count(cron.unschedule(jobid)) > 0 FROM cron.job
                   WHERE jobname = $1 AND database = current_database()'
            INTO removed
-          USING 'maintenance-transitions';
+          USING job;
     END IF;
     RETURN removed;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.unschedule_job(text) IS
+    'internal: remove the pg_cron job named job of this database, if any';
+
+CREATE FUNCTION maintenance.schedule_transitions(schedule text DEFAULT '* * * * *')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.schedule_job('maintenance-transitions', schedule, 'SELECT maintenance.run_transitions()');
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.schedule_transitions(text) IS
+    '(re)schedule the pg_cron job "maintenance-transitions" in this database';
+
+CREATE FUNCTION maintenance.unschedule_transitions()
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.unschedule_job('maintenance-transitions');
 END
 $$;
 
@@ -1137,25 +1166,8 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-DECLARE
-    job bigint;
 BEGIN
-    IF schedule IS NULL THEN
-        RAISE EXCEPTION 'schedule must not be null'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
-        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = format('In the database where pg_cron is installed, run: '
-                                'SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                'maintenance-prune-events-' || current_database(), schedule,
-                                'SELECT maintenance.prune_events()', current_database());
-    END IF;
-    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-       INTO job
-      USING 'maintenance-prune-events', schedule, 'SELECT maintenance.prune_events()';
-    RETURN job;
+    RETURN maintenance.schedule_job('maintenance-prune-events', schedule, 'SELECT maintenance.prune_events()');
 END
 $$;
 
@@ -1167,16 +1179,8 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-DECLARE
-    removed boolean := false;
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
-        EXECUTE 'SELECT count(cron.unschedule(jobid)) > 0 FROM cron.job
-                  WHERE jobname = $1 AND database = current_database()'
-           INTO removed
-          USING 'maintenance-prune-events';
-    END IF;
-    RETURN removed;
+    RETURN maintenance.unschedule_job('maintenance-prune-events');
 END
 $$;
 

@@ -462,7 +462,7 @@ SELECT functions_are('maintenance', ARRAY[
     'rpc_status', 'rpc_check_fields', 'maintenance_json', 'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
-    'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids']);
+    'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids', 'schedule_job', 'unschedule_job']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
