@@ -13,6 +13,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 /* status.c: the status machine of SPEC section 3 */
 typedef enum MaintenanceStatus
@@ -146,6 +147,10 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 									   const char *created_by, int want,
 									   EventBatch *notify_later,
 									   StatusUpdateResult *result);
+extern void apply_transitions_locked(const pg_uuid_t *ids,
+									 const MaintenanceRow *rows, int n,
+									 MaintenanceStatus target,
+									 const char *message, EventBatch *events);
 
 /* worker.c: the optional background worker */
 extern char *maintenance_worker_databases;

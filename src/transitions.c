@@ -9,11 +9,16 @@
  *	  and in-progress rows: overlapping runs and concurrent writers never
  *	  move the same maintenance twice and never wait on each other, and a run
  *	  with nothing due is one index probe.  The claim also reads what the
- *	  events need (the row and its systems), so each maintenance then goes
- *	  through apply_status_update_locked() (write.c), the code path of
- *	  add_update after its lock, in its own subtransaction: one failure is
- *	  logged and counted and the others go on.  Its NOTIFYs are sent once its
- *	  subtransaction has committed.
+ *	  events need (the row and its systems).  A claimed batch is then written
+ *	  by one statement in one subtransaction (apply_transitions_locked(),
+ *	  write.c): statuses, timeline entries and events of every maintenance
+ *	  in it.  Should anything in it fail, that subtransaction is rolled back
+ *	  and each maintenance of the batch goes through
+ *	  apply_status_update_locked(), the code path of add_update after its
+ *	  lock, in a subtransaction of its own: one failure is logged and counted
+ *	  and the others go on, exactly as if each had had its own from the
+ *	  start.  The NOTIFYs are sent once the subtransaction that wrote them
+ *	  has committed.
  *
  *-------------------------------------------------------------------------
  */
@@ -151,6 +156,59 @@ transition_one(const TransitionStep *step, pg_uuid_t *id,
 }
 
 /*
+ * Move a whole claimed batch at once: one statement in one subtransaction.
+ * Returns false, with the subtransaction rolled back and nothing written or
+ * queued, when anything in it failed (a user's trigger, a constraint): the
+ * caller then moves the batch one maintenance per subtransaction, so that
+ * the failure stays with its maintenance.  A query cancel is re-thrown and
+ * ends the run.
+ */
+static bool
+transition_batch(const TransitionStep *step, const pg_uuid_t *ids,
+				 const MaintenanceRow *rows, int n)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	EventBatch	events;
+	volatile bool ok = true;
+
+	/* in the caller's (per-batch) context, which outlives the subtransaction */
+	event_batch_init(&events);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+
+	PG_TRY();
+	{
+		apply_transitions_locked(ids, rows, n, step->target, step->message,
+								 &events);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		/* said by the maintenance that fails again, one at a time */
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+
+	if (ok)
+		event_batch_notify(&events);
+	return ok;
+}
+
+/*
  * Claim and move every maintenance of one step that is due at as_of.
  * Rows are read in (time, id) order after the last one seen, so a row that
  * failed is not claimed again in this run.
@@ -178,6 +236,7 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 		MaintenanceRow *rows;
 		int			n;
 		bool		isnull;
+		bool		batch_moved;
 		MemoryContext oldcxt;
 
 		values[0] = TimestampTzGetDatum(as_of);
@@ -205,7 +264,18 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 		MemoryContextSwitchTo(oldcxt);
 		SPI_freetuptable(SPI_tuptable);
 
-		for (int i = 0; i < n; i++)
+		/*
+		 * All of the batch in one statement; if any of it fails, one
+		 * maintenance per subtransaction, which isolates the failure.
+		 */
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+		batch_moved = transition_batch(step, ids, rows, n);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
+		if (batch_moved)
+			*moved += n;
+
+		for (int i = 0; i < n && !batch_moved; i++)
 		{
 			bool		row_failed;
 

@@ -43,6 +43,7 @@ static SPIPlanPtr insert_systems_plan;
 static SPIPlanPtr lock_read_plan;
 static SPIPlanPtr write_change_plan;
 static SPIPlanPtr write_message_plan;
+static SPIPlanPtr write_batch_plan;
 static SPIPlanPtr delete_plan;
 
 /* ----------------------------------------------------------------------
@@ -495,6 +496,94 @@ apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 	if (changed)
 		worker_wake_on_commit();
 	result->changed = changed;
+}
+
+/*
+ * Move n maintenances, locked and read by the caller (the transition
+ * sweep's claim, EVENT_ROW_COLUMNS) and all in a status from which target
+ * is allowed, to target, with one statement: the status of each, a timeline
+ * entry each (message, no author), and every event, in the order of the
+ * rows.  This is apply_status_update_locked() for many rows at once; the
+ * events are left in *events (initialized by the caller) for the caller to
+ * NOTIFY once its subtransaction has committed.
+ */
+void
+apply_transitions_locked(const pg_uuid_t *ids, const MaintenanceRow *rows,
+						 int n, MaintenanceStatus target, const char *message,
+						 EventBatch *events)
+{
+	static const Oid argtypes[] = {TEXTOID, UUIDARRAYOID, TEXTOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	/* the sweep completes, it does not close: "closed" is asked for */
+	const char *action = (target == MAINTENANCE_COMPLETED) ? "closed" : "updated";
+	Datum	   *id_datums;
+	Datum		values[6];
+	bool		isnull;
+
+	if (n == 0)
+		return;
+
+	id_datums = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+	{
+		MaintenanceRow m = rows[i];
+
+		if (!status_change_allowed(m.status, target))
+			refuse_status_change(UUIDPGetDatum(&ids[i]), m.status, target);
+		m.status = target;
+		add_signal_event(events, &m, action);
+		add_hook_event(events, &m, action);
+		add_notification_events(events, &m, notification_event(target));
+		id_datums[i] = UUIDPGetDatum(&ids[i]);
+	}
+
+	SPI_connect();
+	values[0] = CStringGetTextDatum(status_name(target));
+	values[1] = PointerGetDatum(construct_array(id_datums, n, UUIDOID,
+												UUID_LEN, false, TYPALIGN_CHAR));
+	values[2] = CStringGetTextDatum(message);
+	event_batch_args(events, &values[3], &values[4], &values[5]);
+
+	/*
+	 * The timeline entries and the events are inserted in the order of the
+	 * arrays (WITH ORDINALITY ... ORDER BY): positions and event ids follow
+	 * the rows, as n calls of apply_status_update_locked() would take them.
+	 */
+	run_plan(cached_plan(&write_batch_plan,
+						 "WITH changed AS ("
+						 " UPDATE maintenance.maintenances m"
+						 " SET status = $1::maintenance.status,"
+						 " updated_at = pg_catalog.now()"
+						 " WHERE m.id OPERATOR(pg_catalog.=) ANY ($2)"
+						 " RETURNING 1),"
+						 " new_updates AS ("
+						 " INSERT INTO maintenance.maintenance_updates"
+						 " (maintenance_id, message, status_change)"
+						 " SELECT t.id, $3, $1::maintenance.status"
+						 " FROM pg_catalog.unnest($2) WITH ORDINALITY AS t(id, ord)"
+						 " ORDER BY t.ord),"
+						 " new_events AS ("
+						 " INSERT INTO maintenance.events (channel, name, payload)"
+						 " SELECT e.channel, e.name, e.payload::pg_catalog.jsonb"
+						 " FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5),"
+						 " pg_catalog.unnest($6)) WITH ORDINALITY AS e(channel, name, payload, ord)"
+						 " ORDER BY e.ord"
+						 " RETURNING id, occurred_at)"
+						 " SELECT new_events.id, new_events.occurred_at,"
+						 " (SELECT pg_catalog.count(*) FROM changed)"
+						 " FROM new_events",
+						 6, argtypes),
+			 values, NULL, false, SPI_OK_SELECT);
+	if (SPI_processed > 0 &&
+		DatumGetInt64(spi_datum(0, 3, &isnull)) != n)
+		elog(ERROR, "the transition of %d maintenances changed %d",
+			 n, (int) DatumGetInt64(spi_datum(0, 3, &isnull)));
+	event_batch_match_result(events, 1);
+	SPI_freetuptable(SPI_tuptable);
+	SPI_finish();
+	pfree(id_datums);
+	/* a new status: the deadline that matters is another one */
+	worker_wake_on_commit();
 }
 
 /*
