@@ -102,6 +102,7 @@ cp "$REPO_ROOT/test/valgrind/postgres.supp" "$DIR/postgres.supp"
 mkdir -p "$DIR/valgrind"
 [ "$(id -u)" = 0 ] && chown -R postgres "$DIR/postgres.supp" "$DIR/valgrind"
 
+# shellcheck disable=SC2054 # the comma belongs to --error-markers
 VALGRIND_CMD=(valgrind --tool=memcheck --leak-check=no --track-origins=yes --read-var-info=no
 	--trace-children=yes --error-limit=no --num-callers=40 --gen-suppressions=all
 	--error-markers=VALGRINDERROR-BEGIN,VALGRINDERROR-END
@@ -148,12 +149,19 @@ fi
 
 # ---------------------------------------------------------------- the logs
 # One file per error block: ours (a frame in maintenance.so) or the server's.
+# Our library has debug information, so Valgrind names its frames by
+# function and source line ("maintenance_create (write.c:512)") rather than
+# by object: a frame is ours when it names a function defined in src/*.c and
+# one of our source files (glibc has a write.c too), or maintenance.so.
+our_functions=$(grep -hoE '^[A-Za-z_][A-Za-z0-9_]*\(' src/*.c | tr -d '(' | sort -u | paste -sd'|')
+our_files=$(for f in src/*.c; do basename "$f" .c; done | paste -sd'|')
+our_frame="(at|by) 0x[0-9A-Fa-f]+: ($our_functions) [(]($our_files)[.]c:[0-9]+[)]"
 mkdir -p "$DIR/errors/ours" "$DIR/errors/server"
-awk -v dir="$DIR/errors" '
+awk -v dir="$DIR/errors" -v ours="$our_frame" '
 	/VALGRINDERROR-BEGIN/ { inblock = 1; block = ""; next }
 	/VALGRINDERROR-END/ {
 		inblock = 0; n++
-		kind = (block ~ /maintenance\.so/) ? "ours" : "server"
+		kind = (block ~ /maintenance\.so/ || block ~ ours) ? "ours" : "server"
 		f = dir "/" kind "/" n ".txt"
 		printf "%s", block > f
 		close(f)
