@@ -7,6 +7,9 @@
 #   test/valgrind/run.sh [TEST...]
 #
 # TEST: names of test/sql/*.sql to run (default: all of them).
+# VALGRIND_SUPPRESSIONS=FILE: another suppression file (/dev/null: none, to
+# see every report of the server, e.g. to review postgres.supp; an error
+# whose origin is in maintenance.so still counts as ours).
 #
 # As root on Debian it installs the packages it needs (valgrind, and what
 # scripts/lib.sh installs) when they are missing, builds and installs the
@@ -16,7 +19,7 @@
 #
 #   valgrind --tool=memcheck --leak-check=no --track-origins=yes
 #            --read-var-info=no --trace-children=yes --error-limit=no
-#            --num-callers=40 --gen-suppressions=all
+#            --num-callers=40 --gen-suppressions=all --show-error-list=yes
 #            --error-markers=VALGRINDERROR-BEGIN,VALGRINDERROR-END
 #            --suppressions=test/valgrind/postgres.supp
 #            --log-file=DIR/valgrind/%p.log
@@ -31,15 +34,19 @@
 #
 # Debian's server is a stock build (no USE_VALGRIND): its memory contexts do
 # not tell Valgrind which bytes of a context's block are allocated, so a use
-# after pfree() inside a block goes unnoticed, and the server writes
-# structures with uninitialised padding to files and sockets.
+# after pfree() or an overrun inside a block goes unnoticed.  What is seen:
+# a decision, a system call or a pointer that depends on uninitialised bytes
+# (with the allocation they came from), and any access outside the blocks
+# the server has malloc()ed (a palloc() above 8 kB has a block of its own).
+# And the server writes structures with uninitialised padding to files.
 # test/valgrind/postgres.supp suppresses those reports of server internals,
 # each one named and explained; none of them mentions maintenance.so.
 #
 # Afterwards every error block of every log is read: a block whose stack or
 # origin stack has a frame in maintenance.so is a finding; others are
 # counted and listed as the server's own (left for the suppression file).
-# Exit status 0 = the suite passed and no finding.
+# Exit status 0 = the suite passed and no finding; 1 = a finding, a failed
+# test or a backend that died; 2 = the set-up failed.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -98,13 +105,13 @@ shared_buffers = 32MB
 log_line_prefix = '%m [%p] '
 EOF
 # The suppression file where the postgres user can read it.
-cp "$REPO_ROOT/test/valgrind/postgres.supp" "$DIR/postgres.supp"
+cp "${VALGRIND_SUPPRESSIONS:-$REPO_ROOT/test/valgrind/postgres.supp}" "$DIR/postgres.supp"
 mkdir -p "$DIR/valgrind"
 [ "$(id -u)" = 0 ] && chown -R postgres "$DIR/postgres.supp" "$DIR/valgrind"
 
 # shellcheck disable=SC2054 # the comma belongs to --error-markers
 VALGRIND_CMD=(valgrind --tool=memcheck --leak-check=no --track-origins=yes --read-var-info=no
-	--trace-children=yes --error-limit=no --num-callers=40 --gen-suppressions=all
+	--trace-children=yes --error-limit=no --num-callers=40 --gen-suppressions=all --show-error-list=yes
 	--error-markers=VALGRINDERROR-BEGIN,VALGRINDERROR-END
 	--suppressions="$DIR/postgres.supp" --log-file="$DIR/valgrind/%p.log"
 	"$PGBIN/postgres" -D "$DIR/data")
@@ -113,7 +120,7 @@ as_postgres "${VALGRIND_CMD[@]}" >"$DIR/server.log" 2>&1 &
 POSTMASTER_PID=$!
 ready=0
 for _ in $(seq 1 240); do
-	if "$PGBIN/pg_isready" -q -h "$DIR" -p 5432; then ready=1; break; fi
+	if "$PGBIN/pg_isready" -q -h "$DIR" -p 5432 -U postgres -d postgres; then ready=1; break; fi
 	if ! kill -0 "$POSTMASTER_PID" 2>/dev/null; then break; fi
 	sleep 0.5
 done
@@ -157,7 +164,13 @@ our_functions=$(grep -hoE '^[A-Za-z_][A-Za-z0-9_]*\(' src/*.c | tr -d '(' | sort
 our_files=$(for f in src/*.c; do basename "$f" .c; done | paste -sd'|')
 our_frame="(at|by) 0x[0-9A-Fa-f]+: ($our_functions) [(]($our_files)[.]c:[0-9]+[)]"
 mkdir -p "$DIR/errors/ours" "$DIR/errors/server"
+# --show-error-list=yes repeats every error after the first "ERROR SUMMARY"
+# line of a log (and then lists the suppressions used): only what comes
+# before that line is read here.
 awk -v dir="$DIR/errors" -v ours="$our_frame" '
+	FNR == 1 { summary = 0; inblock = 0 }
+	/ERROR SUMMARY/ { summary = 1 }
+	summary { next }
 	/VALGRINDERROR-BEGIN/ { inblock = 1; block = ""; next }
 	/VALGRINDERROR-END/ {
 		inblock = 0; n++
@@ -184,9 +197,16 @@ if [ "$server" -gt 0 ]; then
 		echo "$kind | $frame"
 	done | sort | uniq -c | sort -rn | sed 's/^/      /'
 fi
+# "used_suppression:  COUNT NAME FILE:LINE", once per process that used it.
+suppressed=$(grep -h 'used_suppression:' "$DIR"/valgrind/*.log |
+	awk '{ n[$4] += $3 } END { for (s in n) printf "      %6d %s\n", n[s], s }' | sort -k2)
+if [ -n "$suppressed" ]; then
+	echo "    suppressed by ${VALGRIND_SUPPRESSIONS:-test/valgrind/postgres.supp}, errors per suppression:"
+	echo "$suppressed"
+fi
 if [ "$ours" -gt 0 ]; then
 	warn "Valgrind errors with frames in maintenance.so (first 3 below; all in $DIR/errors/ours with VALGRIND_KEEP=1):"
-	for f in $(find "$DIR/errors/ours" -type f | sort -t/ -k1 | head -n 3); do
+	for f in $(find "$DIR/errors/ours" -type f | sort -V | head -n 3); do
 		sed -n '1,60p' "$f" >&2
 		echo '----' >&2
 	done
