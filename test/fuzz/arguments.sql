@@ -30,7 +30,7 @@ SELECT 'uuid'::regtype, e FROM unnest(ARRAY[
     '(SELECT maintenance_id FROM maintenance.maintenance_updates ORDER BY random() LIMIT 1)']) AS e
 UNION ALL
 SELECT 'text', e FROM unnest(ARRAY[
-    'NULL', '''''', ''' ''', 'E''\t\n\r\f\v''', '''x''', 'E''\x01\x02\x1f''', 'E''a\x7fb''',
+    'NULL', '''''', ''' ''', 'E''\t\n\r\f\x0B''', '''x''', 'E''\x01\x02\x1f''', 'E''a\x7fb''',
     'repeat(''long '', 40000)', 'repeat(''é✓'', 5000)', 'E''quote''''"\\ -- ; DROP TABLE x''',
     '''sys-1''', '''big''', '''scheduled''', '''completed''', '''fuzz-consumer''', '''*/5 * * * *''',
     '''not a schedule''', '''listMaintenances''', '''getMaintenance''', '''createMaintenance''',
@@ -48,7 +48,7 @@ SELECT 'timestamptz', e FROM unnest(ARRAY[
     '''4713-01-01 00:00:00+00 BC''', '''2000-02-29 12:00:00.5+14''', '''1970-01-01 00:00:00+00''']) AS e
 UNION ALL
 SELECT 'text[]', e FROM unnest(ARRAY[
-    'NULL', '''{}''', '''{NULL}''', '''{a,NULL}''', '''{""}''', E'''{" ", "\\t"}''', '''{a,a,a}''',
+    'NULL', '''{}''', '''{NULL}''', '''{a,NULL}''', '''{""}''', E'E''{" ", "\\t"}''', '''{a,a,a}''',
     '''{sys-1}''', '''{sys-1,sys-2,big}''', '''[0:1]={a,b}''', '''[-5:-5]={x}''', '''{{a,b},{c,d}}''',
     '''{{a},{NULL}}''', 'ARRAY[repeat(''s'', 10000)]',
     '(SELECT array_agg(''sys-'' || i) FROM generate_series(1, 2000) i)',
@@ -112,13 +112,13 @@ CREATE TABLE fuzz.outcomes (
     PRIMARY KEY (function, sqlstate)
 );
 
--- The functions to call: every one of the extension (but its event trigger
--- function, which SQL cannot call), with their argument types.
+-- The functions to call: every one of the extension (but its trigger and
+-- event trigger functions, which SQL cannot call), with their argument types.
 CREATE VIEW fuzz.targets AS
 SELECT p.oid, p.proname::text AS name, p.proargtypes::regtype[] AS argtypes, p.proretset
   FROM pg_proc p
  WHERE p.pronamespace = 'maintenance'::regnamespace
-   AND p.prorettype <> 'event_trigger'::regtype;
+   AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype);
 
 CREATE FUNCTION fuzz.call_random(n integer) RETURNS bigint
 LANGUAGE plpgsql AS $$

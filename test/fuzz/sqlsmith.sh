@@ -20,15 +20,28 @@
 #
 # SQLsmith generates queries from the catalog: every type, the tables it
 # can see, every operator, and the routines of pg_proc.  Its loader reads
-# "pg_proc" unqualified, so the fuzzing session puts the schema
-# sqlsmith_scope, holding a view named pg_proc, before pg_catalog in its
-# search_path: SQLsmith then knows the functions of the extension and a
-# small set of safe built-in functions and aggregates that produce values of
-# the types they take (its generated queries name every routine by schema,
-# so the view changes nothing else).  With --exclude-catalog it queries no
-# catalog tables; the tables it sees are the extension's.  It runs as the
-# superuser, each query with a 1 s statement_timeout (SQLsmith's own), and
-# in autocommit: its INSERT, UPDATE and DELETE statements stay.
+# "pg_proc" and "pg_type" unqualified, so the fuzzing session puts the
+# schema sqlsmith_scope, holding views of those names, before pg_catalog in
+# its search_path (its generated queries name every routine and table by
+# schema, so the views change nothing else):
+#   - pg_proc: SQLsmith knows the functions of the extension and a small
+#     set of safe built-in functions and aggregates that produce values of
+#     the types they take;
+#   - pg_type: every type, but the range and multirange pseudo-types carry
+#     the name of a real type (int4range, int4multirange) and anyenum that
+#     of maintenance.status.  SQLsmith writes an operand of an operator
+#     declared on a pseudo-type as "cast(null as <its name>)"; with the
+#     real names, "cast(null as anymultirange) = cast(null as
+#     anymultirange)", which fails at parse time and was half of all the
+#     queries, becomes a query that runs.
+# Both views are read-only (OFFSET 0): the session is a superuser's, and a
+# simple view is auto-updatable, so a write into it would be one into the
+# system catalog.  With --exclude-catalog SQLsmith queries no catalog
+# tables; the tables it sees are the extension's (and these two views).  It
+# runs as the superuser, each query with a 1 s statement_timeout (SQLsmith's
+# own), each in a transaction that it rolls back: its INSERT, UPDATE, DELETE
+# and MERGE statements, and the calls of the write functions, leave nothing
+# behind, so every query sees the data set up below.
 #
 # SQLsmith rarely gives the write functions an argument that is not null,
 # and leaves out set-returning functions, so a second phase
@@ -38,7 +51,9 @@
 #
 # Afterwards, from the server log (log_line_prefix with the SQLSTATE, and
 # log_error_verbosity = verbose, so each error names the C function that
-# raised it):
+# raised it; log_min_error_statement = error, so the statement of each
+# failed query is there, and a track_activity_query_size large enough for
+# the whole statement of a crashed backend):
 #   - a backend that died (terminated by signal, exited with a non-zero
 #     code, PANIC, an assertion failure "TRAP:"), or a restart of the
 #     server's processes, is a crash: failure;
@@ -80,7 +95,8 @@ say "starting a throwaway cluster in $CLUSTER_DIR"
 	"log_line_prefix = '%m [%p] %e '" \
 	"log_error_verbosity = verbose" \
 	"log_min_messages = warning" \
-	"log_min_error_statement = fatal" \
+	"log_min_error_statement = error" \
+	"track_activity_query_size = 100kB" \
 	"track_functions = all" \
 	"restart_after_crash = on" || {
 	cat "$CLUSTER_DIR/server.log" >&2 || true
@@ -133,7 +149,28 @@ SELECT p.*
         'enum_first', 'enum_last', 'enum_range', 'int8', 'int4', 'text', 'uuid_send',
         -- aggregates and window functions SQLsmith may use
         'count', 'min', 'max', 'sum', 'array_agg', 'string_agg', 'jsonb_agg',
-        'jsonb_object_agg', 'bool_and', 'bool_or', 'row_number'));
+        'jsonb_object_agg', 'bool_and', 'bool_or', 'row_number'))
+OFFSET 0;  -- not auto-updatable: no write into pg_catalog.pg_proc through it
+
+-- What it sees as pg_type: every type, but the polymorphic range,
+-- multirange and enum pseudo-types under the name of a real type of their
+-- kind, which SQLsmith then writes in its casts (see the top of this file).
+-- Its loader writes a type of pg_catalog as quote_ident(typname), any other
+-- as typnamespace.typname.
+CREATE VIEW sqlsmith_scope.pg_type AS
+SELECT t.oid,
+       (CASE t.typname
+            WHEN 'anyrange' THEN 'int4range'
+            WHEN 'anycompatiblerange' THEN 'int4range'
+            WHEN 'anymultirange' THEN 'int4multirange'
+            WHEN 'anycompatiblemultirange' THEN 'int4multirange'
+            WHEN 'anyenum' THEN 'status'
+            ELSE t.typname::text END)::name AS typname,
+       CASE WHEN t.typname = 'anyenum' THEN 'maintenance'::regnamespace::oid
+            ELSE t.typnamespace END AS typnamespace,
+       t.typdelim, t.typrelid, t.typelem, t.typarray, t.typtype
+  FROM pg_catalog.pg_type t
+OFFSET 0;
 SQL
 functions=$(psql_q -d "$DB" -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'maintenance'::regnamespace")
 say "SQLsmith sees $functions functions of the extension and $(psql_q -d "$DB" -c \
@@ -163,7 +200,9 @@ case "$rc" in
    tail -n 20 "$CLUSTER_DIR/sqlsmith.err" >&2 ;;
 esac
 
-# Calls that returned (the backend of SQLsmith reports them when it exits).
+# Calls that completed (the backend of SQLsmith reports them when it exits;
+# pg_stat_user_functions counts nested calls too, so a function the others
+# call, replay_horizon for one, completes more often than it is generated).
 sleep 1
 psql_q -d "$DB" -c "SELECT p.proname, coalesce(s.calls, 0)
                       FROM pg_proc p LEFT JOIN pg_stat_user_functions s ON s.funcid = p.oid
@@ -176,8 +215,13 @@ say "second phase: every function with edge-value arguments (test/fuzz/arguments
 psql_q -d "$DB" -f "$REPO_ROOT/test/fuzz/arguments.sql" >/dev/null
 arg_batches=0
 t0=$SECONDS
+# Each batch draws from random() seeded from SEED and the batch number, so
+# a seed gives the same calls (over the same data; the set-up's times come
+# from now()).  A batch that takes more than 2 minutes is a finding too.
 while [ $((SECONDS - t0)) -lt "$ARG_SECONDS" ]; do
-	if ! psql_q -d "$DB" -c "SET client_min_messages = error" -c "SELECT fuzz.call_random(200)" \
+	batch_seed=$(awk -v s="$SEED" -v b="$arg_batches" 'BEGIN { printf "%.6f", ((s * 7919 + b) % 1999999) / 1000000 - 1 }')
+	if ! psql_q -d "$DB" -c "SET client_min_messages = error" -c "SET statement_timeout = '120s'" \
+		-c "SELECT setseed($batch_seed)" -c "SELECT fuzz.call_random(200)" \
 		>/dev/null 2>"$CLUSTER_DIR/arguments.err"; then
 		finding "a batch of the second phase failed:"
 		cat "$CLUSTER_DIR/arguments.err" >&2
@@ -195,29 +239,49 @@ fi
 # ---------------------------------------------------------------- findings
 tail -c +"$((log_start + 1))" "$LOG" >"$CLUSTER_DIR/run.log"
 
-if grep -E 'terminated by signal|exited with exit code ([2-9]|[1-9][0-9])|was terminated by exception|TRAP:|PANIC:|terminating any other active server processes|all server processes terminated; reinitializing' \
+# Only lines the server wrote itself (with the prefix, or an assertion's
+# "TRAP:"), not the text of a logged statement.
+# (bracket expressions, no "\[" or "{5}": the same pattern serves grep -E and mawk)
+prefix='^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [^[]*[[][0-9]+[]] [0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z] [A-Z]+: '
+if grep -E "^TRAP:|$prefix.*(terminated by signal|exited with exit code ([2-9]|[1-9][0-9])|was terminated by exception|PANIC:|terminating any other active server processes|all server processes terminated; reinitializing)" \
 	"$CLUSTER_DIR/run.log" >"$CLUSTER_DIR/crashes.log"; then
 	finding "the server log shows a crash:"
 	cat "$CLUSTER_DIR/crashes.log" >&2
-	# the statements the crashed backends ran
-	grep -A2 -F "Failed process was running" "$CLUSTER_DIR/run.log" | head -n 30 >&2 || true
+	# the statements the crashed backends ran (whole: track_activity_query_size)
+	awk -v prefix="$prefix" '
+		$0 ~ prefix { keep = ($0 ~ /Failed process was running: /) }
+		keep
+	' "$CLUSTER_DIR/run.log" >"$CLUSTER_DIR/crash-statements.log"
+	head -c 6000 "$CLUSTER_DIR/crash-statements.log" >&2
 fi
 
-# Internal errors (XX000) raised in the extension's C functions.
-our_functions=$(grep -hoE '^[a-z_][a-z0-9_]*\(' "$REPO_ROOT"/src/*.c | tr -d '(' | sort -u)
-awk '
-	/ XX000 (ERROR|FATAL|PANIC):/ { msg = $0; want = 1; next }
-	want && /LOCATION:/ { sub(/.*LOCATION: +/, ""); print $1 "\t" msg; want = 0 }
-' "$CLUSTER_DIR/run.log" | sed 's/,\t/\t/' >"$CLUSTER_DIR/internal.tsv"
-internal_ours=0
-while IFS=$'\t' read -r fn msg; do
-	if grep -qx "$fn" <<<"$our_functions"; then
-		internal_ours=$((internal_ours + 1))
-		[ "$internal_ours" -le 5 ] && warn "internal error in $fn: $msg"
-	fi
-done <"$CLUSTER_DIR/internal.tsv"
+# Internal errors (XX000) raised in the extension's C functions: each error
+# with the lines that belong to it (DETAIL, CONTEXT, LOCATION, STATEMENT and
+# the statement's own lines) in internal.log.
+our_functions=$(grep -hoE '^[a-z_][a-z0-9_]*\(' "$REPO_ROOT"/src/*.c | tr -d '(' | sort -u | paste -sd'|')
+awk -v prefix="$prefix" -v ours="^($our_functions)\$" '
+	function flush() {
+		if (rec != "" && loc ~ ours) print rec "\n"
+		rec = ""; loc = ""
+	}
+	$0 ~ prefix {
+		pid = $0; sub(/^[^[]*\[/, "", pid); sub(/\].*/, "", pid)
+		if (rec != "" && pid == rpid && $0 ~ / (DETAIL|HINT|CONTEXT|LOCATION|STATEMENT|QUERY): /) {
+			rec = rec "\n" $0
+			if ($0 ~ / LOCATION: /) { loc = $0; sub(/.* LOCATION: +/, "", loc); sub(/,.*/, "", loc) }
+			next
+		}
+		flush()
+		if ($0 ~ / XX000 (ERROR|FATAL|PANIC): /) { rec = $0; rpid = pid }
+		next
+	}
+	rec != "" { rec = rec "\n" $0 }
+	END { flush() }
+' "$CLUSTER_DIR/run.log" >"$CLUSTER_DIR/internal.log"
+internal_ours=$(grep -E "$prefix" "$CLUSTER_DIR/internal.log" | grep -cE ' XX000 (ERROR|FATAL|PANIC): ' || true)
 if [ "$internal_ours" -gt 0 ]; then
-	finding "$internal_ours internal errors (XX000) raised in the extension's C code"
+	finding "$internal_ours internal errors (XX000) raised in the extension's C code; the first:"
+	head -c 6000 "$CLUSTER_DIR/internal.log" >&2
 fi
 
 if ! psql_q -d "$DB" -c 'SELECT 1' >/dev/null 2>&1; then
@@ -241,21 +305,30 @@ echo "    queries generated: ${queries:-unknown} (sqlsmith's last progress repor
 echo "    server log: $(grep -c ' ERROR:' "$CLUSTER_DIR/run.log" || true) errors," \
 	"$(grep -c ' XX000 ERROR:' "$CLUSTER_DIR/run.log" || true) internal ($internal_ours in the extension)," \
 	"$(wc -l <"$CLUSTER_DIR/crashes.log" 2>/dev/null || echo 0) crash lines"
-echo "    SQLsmith: calls of the extension's functions in the generated queries, and calls"
-echo "    that returned (pg_stat_user_functions; most get null or unfitting arguments and fail):"
+echo "    SQLsmith: calls of the extension's functions in the generated queries, and calls that"
+echo "    completed (pg_stat_user_functions, nested calls included; most generated calls never run"
+echo "    or get null or unfitting arguments and fail):"
 awk '{ sub(/^maintenance\./, "", $2); sub(/\($/, "", $2); print $2 "|" $1 }' "$CLUSTER_DIR/generated-calls.txt" |
 	sort -t'|' -k1,1 | join -t'|' -a2 -e0 -o 2.1,1.2,2.2 - "$CLUSTER_DIR/returned-calls.txt" |
-	sort -t'|' -k2,2nr | awk -F'|' '{ printf "      %-42s %8s generated %8s returned\n", $1, $2, $3 }'
+	sort -t'|' -k2,2nr | awk -F'|' '{ printf "      %-42s %8s generated %8s completed\n", $1, $2, $3 }'
 echo "    second phase: $arg_batches batches of 200 calls; outcomes by function (SQLSTATE:calls):"
 psql_q -d "$DB" -c "SELECT format('      %-42s %s', function,
                              string_agg(sqlstate || ':' || calls, ' ' ORDER BY sqlstate))
                       FROM fuzz.outcomes GROUP BY function ORDER BY function" 2>/dev/null || true
 echo "    the most frequent errors of the SQLsmith run:"
 grep -E ' [0-9A-Z]{5} ERROR:' "$CLUSTER_DIR/run.log" |
-	sed -E 's/^.* ([0-9A-Z]{5}) ERROR: +/\1 /; s/"[0-9a-f-]{36}"/"<uuid>"/g' |
+	sed -E 's/^.* ([0-9A-Z]{5}) ERROR: +([0-9A-Z]{5}: )?/\1 /; s/ at character [0-9]+$//; s/"[0-9a-f-]{36}"/"<uuid>"/g' |
 	sort | uniq -c | sort -rn | head -n 12 | sed 's/^/      /' || true
 if [ "$FINDINGS" -gt 0 ]; then
-	warn "$FINDINGS findings; the server log of the run: $CLUSTER_DIR/run.log (FUZZ_KEEP=1 keeps it)"
+	if [ -z "${FUZZ_KEEP:-}" ]; then
+		# the cluster goes on exit; what shows the findings stays
+		keep=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-fuzz-findings.XXXXXX")
+		cp "$CLUSTER_DIR"/{run.log,crashes.log,crash-statements.log,internal.log,arguments-internal.txt,arguments.err,after.err,sqlsmith.err} \
+			"$keep"/ 2>/dev/null || true
+		warn "$FINDINGS findings (seed $SEED); the server log of the run and the findings: $keep"
+	else
+		warn "$FINDINGS findings (seed $SEED); the server log of the run: $CLUSTER_DIR/run.log"
+	fi
 	exit 1
 fi
 say "no crash, no assertion failure, no internal error in the extension"
