@@ -85,52 +85,106 @@ typedef struct SweepCounts
 } SweepCounts;
 
 /*
- * Move one claimed maintenance in a subtransaction.  Returns true when its
- * status changed; a failure is reported as a WARNING and rolled back alone.
- * A query cancel is re-thrown and ends the run.
+ * The writes of a transition: one maintenance (row != NULL, through
+ * apply_status_update_locked()) or a whole claimed batch (through
+ * apply_transitions_locked()).
  */
-static bool
-transition_one(const TransitionStep *step, pg_uuid_t *id,
-			   const MaintenanceRow *claimed, bool *failed)
+typedef struct TransitionWrite
+{
+	const TransitionStep *step;
+	const pg_uuid_t *ids;
+	const MaintenanceRow *rows;
+	int			n;
+	bool		one;			/* one maintenance, the first of ids/rows */
+	bool		changed;		/* out, for one: its status changed */
+} TransitionWrite;
+
+static void
+write_transition(TransitionWrite *w, EventBatch *events)
+{
+	if (w->one)
+	{
+		StatusUpdateResult result = {0};
+
+		apply_status_update_locked(UUIDPGetDatum(&w->ids[0]), &w->rows[0],
+								   w->step->message, &w->step->target, NULL, 0,
+								   events, &result);
+		w->changed = result.changed;
+	}
+	else
+	{
+		apply_transitions_locked(w->ids, w->rows, w->n, w->step->target,
+								 w->step->message, events);
+		w->changed = true;
+	}
+}
+
+/*
+ * Run w in a subtransaction of its own.  Returns NULL when it committed,
+ * its events then NOTIFYed; else the error (in the caller's memory
+ * context), with the subtransaction rolled back and nothing written or
+ * queued.  A cancel (pg_cancel_backend, statement_timeout) is no failure
+ * of a maintenance: it is re-thrown and ends the run, as it does any other
+ * statement (PL/pgSQL's WHEN OTHERS does not catch it either).
+ */
+static ErrorData *
+write_in_subtransaction(TransitionWrite *w)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	StatusUpdateResult result = {0};
 	EventBatch	events;
+	ErrorData  *volatile edata = NULL;
 
-	*failed = false;
-	/* in the caller's (per-row) context, which outlives the subtransaction */
+	/* in the caller's context, which outlives the subtransaction */
 	event_batch_init(&events);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 
 	PG_TRY();
 	{
-		apply_status_update_locked(UUIDPGetDatum(id), claimed, step->message,
-								   &step->target, NULL, 0, &events, &result);
+		write_transition(w, &events);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-
-		/*
-		 * A cancel (pg_cancel_backend, statement_timeout) is no failure of
-		 * this maintenance: it stops the whole run, as it does any other
-		 * statement.  (PL/pgSQL's WHEN OTHERS does not catch it either.)
-		 */
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
+	}
+	PG_END_TRY();
 
+	/*
+	 * NOTIFY once the subtransaction has committed (outside the PG_TRY: an
+	 * error here is no longer the subtransaction's): the pending
+	 * notifications then live in the transaction's own memory, not in a
+	 * memory context kept for each subtransaction until the end.
+	 */
+	if (edata == NULL)
+		event_batch_notify(&events);
+	return edata;
+}
+
+/*
+ * Move one claimed maintenance in a subtransaction.  Returns true when its
+ * status changed; a failure is reported as a WARNING and rolled back alone.
+ */
+static bool
+transition_one(const TransitionStep *step, pg_uuid_t *id,
+			   const MaintenanceRow *claimed, bool *failed)
+{
+	TransitionWrite w = {step, id, claimed, 1, true, false};
+	ErrorData  *edata = write_in_subtransaction(&w);
+
+	*failed = (edata != NULL);
+	if (edata != NULL)
+	{
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("could not %s maintenance \"%s\": %s", step->verb,
@@ -139,73 +193,27 @@ transition_one(const TransitionStep *step, pg_uuid_t *id,
 						edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
 		FreeErrorData(edata);
-		*failed = true;
 	}
-	PG_END_TRY();
-
-	/*
-	 * NOTIFY once the maintenance's subtransaction has committed (outside
-	 * the PG_TRY: an error here is no longer the subtransaction's): the
-	 * pending notifications then live in the transaction's own memory, not
-	 * in a memory context kept for each subtransaction until the end.
-	 */
-	if (!*failed)
-		event_batch_notify(&events);
-
-	return result.changed;
+	return w.changed;
 }
 
 /*
  * Move a whole claimed batch at once: one statement in one subtransaction.
- * Returns false, with the subtransaction rolled back and nothing written or
- * queued, when anything in it failed (a user's trigger, a constraint): the
- * caller then moves the batch one maintenance per subtransaction, so that
- * the failure stays with its maintenance.  A query cancel is re-thrown and
- * ends the run.
+ * Returns false, with nothing written or queued, when anything in it failed
+ * (a user's trigger, a constraint): the caller then moves the batch one
+ * maintenance per subtransaction, so that the failure stays with its
+ * maintenance and is said there.
  */
 static bool
 transition_batch(const TransitionStep *step, const pg_uuid_t *ids,
 				 const MaintenanceRow *rows, int n)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	EventBatch	events;
-	volatile bool ok = true;
+	TransitionWrite w = {step, ids, rows, n, false, false};
+	ErrorData  *edata = write_in_subtransaction(&w);
 
-	/* in the caller's (per-batch) context, which outlives the subtransaction */
-	event_batch_init(&events);
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-
-	PG_TRY();
-	{
-		apply_transitions_locked(ids, rows, n, step->target, step->message,
-								 &events);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		/* said by the maintenance that fails again, one at a time */
+	if (edata != NULL)
 		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-
-	if (ok)
-		event_batch_notify(&events);
-	return ok;
+	return edata == NULL;
 }
 
 /*
