@@ -50,6 +50,10 @@ extern SPIPlanPtr cached_plan(SPIPlanPtr *slot, const char *sql,
 							  int nargs, const Oid *argtypes);
 extern void run_plan(SPIPlanPtr plan, const Datum *values, const bool *isnull,
 					 bool read_only, int expected);
+extern bool system_ids_column_exists(void);
+extern SPIPlanPtr cached_plan_for_schema(SPIPlanPtr *slot, const char *sql_0_2,
+										 const char *sql_0_1, int nargs,
+										 const Oid *argtypes);
 extern char *spi_text(int row, int col);
 extern Datum spi_datum(int row, int col, bool *isnull);
 
@@ -128,6 +132,15 @@ typedef struct StatusUpdateResult
  * maintenance_systems that the column copies.
  */
 #define SYSTEM_IDS_OF_M "@SYSTEM_IDS_OF_M@"
+
+/*
+ * The value maintenances.system_ids (0.2.0) holds for the text[] parameter
+ * arg: its distinct ids sorted bytewise, exactly what the triggers on
+ * maintenance_systems compute, so that they find the row right.
+ */
+#define SORTED_SYSTEM_IDS(arg) \
+	"ARRAY(SELECT DISTINCT s COLLATE \"C\" FROM pg_catalog.unnest(" arg ") AS s" \
+	" ORDER BY 1)"
 
 extern void maintenance_row_from_result(uint64 row, int first, MaintenanceRow *m,
 										MemoryContext cxt);

@@ -15,7 +15,7 @@
 #include "utils/lsyscache.h"
 
 /* Whether maintenance.maintenances has the column system_ids (0.2.0). */
-static bool
+bool
 system_ids_column_exists(void)
 {
 	Oid			nsp = get_namespace_oid("maintenance", true);
@@ -74,6 +74,21 @@ cached_plan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
 		*slot = plan;
 	}
 	return *slot;
+}
+
+/*
+ * cached_plan() of sql_0_2 where maintenances has the column system_ids, else
+ * of sql_0_1: for writes of that column.  Like SYSTEM_IDS_OF_M, the choice is
+ * made once per backend.
+ */
+SPIPlanPtr
+cached_plan_for_schema(SPIPlanPtr *slot, const char *sql_0_2,
+					   const char *sql_0_1, int nargs, const Oid *argtypes)
+{
+	if (*slot != NULL)
+		return *slot;
+	return cached_plan(slot, system_ids_column_exists() ? sql_0_2 : sql_0_1,
+					   nargs, argtypes);
 }
 
 /*

@@ -38,8 +38,7 @@ static SPIPlanPtr lock_for_delete_plan;
 static SPIPlanPtr load_plan;
 static SPIPlanPtr insert_maintenance_plan;
 static SPIPlanPtr update_maintenance_plan;
-static SPIPlanPtr delete_systems_plan;
-static SPIPlanPtr insert_systems_plan;
+static SPIPlanPtr replace_systems_plan;
 static SPIPlanPtr lock_read_plan;
 static SPIPlanPtr write_change_plan;
 static SPIPlanPtr write_message_plan;
@@ -308,23 +307,28 @@ load_maintenance(Datum id, MaintenanceRow *m, Datum *row)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/*
+ * Make the maintenance's rows of maintenance_systems the distinct ids of
+ * system_ids.  One statement: ids that stay keep their rows, and the
+ * statement triggers that keep maintenances.system_ids (0.2.0) run once,
+ * after both parts, and find the column already right (the caller wrote it,
+ * see SORTED_SYSTEM_IDS) instead of rewriting the row twice.
+ */
 static void
-replace_systems(Datum id, Datum system_ids, bool delete_old)
+replace_systems(Datum id, Datum system_ids)
 {
-	static const Oid delete_types[] = {UUIDOID};
-	static const Oid insert_types[] = {UUIDOID, TEXTARRAYOID};
+	static const Oid argtypes[] = {UUIDOID, TEXTARRAYOID};
 	Datum		values[2] = {id, system_ids};
 
-	if (delete_old)
-		run_plan(cached_plan(&delete_systems_plan,
-							 "DELETE FROM maintenance.maintenance_systems"
-							 " WHERE maintenance_id OPERATOR(pg_catalog.=) $1",
-							 1, delete_types),
-				 values, NULL, false, SPI_OK_DELETE);
-	run_plan(cached_plan(&insert_systems_plan,
-						 "INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)"
-						 " SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s",
-						 2, insert_types),
+	run_plan(cached_plan(&replace_systems_plan,
+						 "WITH gone AS ("
+						 " DELETE FROM maintenance.maintenance_systems"
+						 " WHERE maintenance_id OPERATOR(pg_catalog.=) $1"
+						 " AND system_id OPERATOR(pg_catalog.<>) ALL ($2))"
+						 " INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)"
+						 " SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s"
+						 " ON CONFLICT DO NOTHING",
+						 2, argtypes),
 			 values, NULL, false, SPI_OK_INSERT);
 }
 
@@ -636,10 +640,10 @@ Datum
 maintenance_create(PG_FUNCTION_ARGS)
 {
 	static const Oid argtypes[] = {TEXTOID, TEXTOID, BOOLOID,
-	TIMESTAMPTZOID, TIMESTAMPTZOID};
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID};
 	char	   *title = required_text(fcinfo, 0, "title");
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
 	bool		isnull;
 	Datum		id;
 	Datum		row;
@@ -658,17 +662,23 @@ maintenance_create(PG_FUNCTION_ARGS)
 	values[2] = BoolGetDatum(PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5));
 	values[3] = PG_GETARG_DATUM(1);
 	values[4] = PG_GETARG_DATUM(2);
+	values[5] = PG_GETARG_DATUM(3);
 
 	event_batch_init(&events);
 	SPI_connect();
-	run_plan(cached_plan(&insert_maintenance_plan,
-						 "INSERT INTO maintenance.maintenances"
-						 " (title, description, suppress_notifications, start_at, end_at)"
-						 " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-						 5, argtypes),
+	run_plan(cached_plan_for_schema(&insert_maintenance_plan,
+									"INSERT INTO maintenance.maintenances"
+									" (title, description, suppress_notifications,"
+									" start_at, end_at, system_ids)"
+									" VALUES ($1, $2, $3, $4, $5, " SORTED_SYSTEM_IDS("$6") ")"
+									" RETURNING id",
+									"INSERT INTO maintenance.maintenances"
+									" (title, description, suppress_notifications, start_at, end_at)"
+									" VALUES ($1, $2, $3, $4, $5) RETURNING id",
+									6, argtypes),
 			 values, nulls, false, SPI_OK_INSERT_RETURNING);
 	id = spi_datum(0, 1, &isnull);
-	replace_systems(id, PG_GETARG_DATUM(3), false);
+	replace_systems(id, PG_GETARG_DATUM(3));
 
 	load_maintenance(id, &m, &row);
 	add_signal_event(&events, &m, "created");
@@ -694,13 +704,13 @@ Datum
 maintenance_update(PG_FUNCTION_ARGS)
 {
 	static const Oid argtypes[] = {UUIDOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID,
-	TIMESTAMPTZOID, TIMESTAMPTZOID};
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID};
 	Datum		id;
 	bool		clear_description;
 	TimestampTz start_at;
 	TimestampTz end_at;
-	Datum		values[7];
-	bool		nulls[7];
+	Datum		values[8];
+	bool		nulls[8];
 	Datum		row;
 	MaintenanceRow m;
 	EventBatch	events;
@@ -735,6 +745,7 @@ maintenance_update(PG_FUNCTION_ARGS)
 	values[4] = PG_GETARG_DATUM(3);
 	values[5] = TimestampTzGetDatum(start_at);
 	values[6] = TimestampTzGetDatum(end_at);
+	values[7] = PG_GETARG_DATUM(6);
 	nulls[0] = false;
 	nulls[1] = PG_ARGISNULL(1);
 	nulls[2] = false;
@@ -742,19 +753,26 @@ maintenance_update(PG_FUNCTION_ARGS)
 	nulls[4] = PG_ARGISNULL(3);
 	nulls[5] = false;
 	nulls[6] = false;
-	run_plan(cached_plan(&update_maintenance_plan,
-						 "UPDATE maintenance.maintenances SET"
-						 " title = COALESCE($2, title),"
-						 " description = CASE WHEN $3 THEN NULL"
-						 " ELSE COALESCE($4, description) END,"
-						 " suppress_notifications = COALESCE($5, suppress_notifications),"
-						 " start_at = $6, end_at = $7,"
-						 " updated_at = pg_catalog.now()"
-						 " WHERE id OPERATOR(pg_catalog.=) $1",
-						 7, argtypes),
+	nulls[7] = PG_ARGISNULL(6);
+#define UPDATE_MAINTENANCE_SET \
+	"UPDATE maintenance.maintenances SET" \
+	" title = COALESCE($2, title)," \
+	" description = CASE WHEN $3 THEN NULL" \
+	" ELSE COALESCE($4, description) END," \
+	" suppress_notifications = COALESCE($5, suppress_notifications)," \
+	" start_at = $6, end_at = $7," \
+	" updated_at = pg_catalog.now()"
+#define UPDATE_MAINTENANCE_WHERE " WHERE id OPERATOR(pg_catalog.=) $1"
+	run_plan(cached_plan_for_schema(&update_maintenance_plan,
+									UPDATE_MAINTENANCE_SET
+									", system_ids = CASE WHEN $8 IS NULL THEN system_ids"
+									" ELSE " SORTED_SYSTEM_IDS("$8") " END"
+									UPDATE_MAINTENANCE_WHERE,
+									UPDATE_MAINTENANCE_SET UPDATE_MAINTENANCE_WHERE,
+									8, argtypes),
 			 values, nulls, false, SPI_OK_UPDATE);
 	if (!PG_ARGISNULL(6))
-		replace_systems(id, PG_GETARG_DATUM(6), true);
+		replace_systems(id, PG_GETARG_DATUM(6));
 
 	load_maintenance(id, &m, &row);
 	add_signal_event(&events, &m, "updated");
