@@ -4,7 +4,8 @@
 # their start_at and end_at; the worker shows in pg_stat_activity, restarts
 # after pg_terminate_backend(), follows a reload of
 # maintenance.worker_databases, runs nothing on a standby and starts at its
-# promotion.
+# promotion; a window moved closer wakes it; a database that gets the
+# extension later gets a working worker.
 #
 # This test waits for real time to pass (the worker's whole point is the
 # wall clock): about 40 s.
@@ -178,6 +179,36 @@ is( $primary->safe_psql(
 	'15',
 	'each transition written once, with the automatic messages');
 
+# ------------------------------------------------------------ moved alone
+# Nothing else pending: after its round for the create of a window an hour
+# ahead, the worker sleeps its longest sleep (60 s).  Moving that window to
+# 1.5 s ahead with update_maintenance() must wake it; without the wake-up the
+# start would come up to a minute late.  (A status change by hand only ever
+# moves the next deadline later, so missing it costs nothing but a spare
+# round; the create's wake-up is checked in "after restart" below.)
+$primary->safe_psql(
+	'postgres', q{
+	INSERT INTO due
+	SELECT 'moved alone', (maintenance.create_maintenance('moved alone',
+		pg_catalog.now() + interval '1 hour', pg_catalog.now() + interval '2 hours',
+		ARRAY['sys'])).id});
+usleep(1_000_000);
+$primary->safe_psql(
+	'postgres', q{
+	SELECT maintenance.update_maintenance(id, start_at => pg_catalog.now() + interval '1.5 s')
+	FROM due WHERE title = 'moved alone'});
+ok( poll_until(
+		$primary, q{
+		SELECT u.created_at >= m.start_at
+			AND pg_catalog.pg_xact_commit_timestamp(u.xmin) < m.start_at + interval '1 s'
+		FROM due d JOIN maintenance.maintenances m USING (id)
+		JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
+		WHERE d.title = 'moved alone' AND u.status_change = 'in_progress'},
+		10),
+	'a window moved closer by update_maintenance() wakes the sleeping worker: on time');
+$primary->safe_psql('postgres',
+	q{SELECT maintenance.close_maintenance(id) FROM due WHERE title = 'moved alone'});
+
 # ------------------------------------------------------------ restart
 my $pid = worker_pid($primary);
 my $log_offset = -s $primary->logfile;
@@ -244,6 +275,59 @@ ok( $primary->wait_for_log(
 is($primary->safe_psql('postgres', 'SHOW maintenance.worker_databases'),
 	'postgres, nosuchdb', 'and the previous value stays');
 is(worker_pid($primary) ne '', 1, 'the worker keeps running');
+
+# ------------------------------------------------------------ extension later
+# A listed database without the extension: its worker waits and says so; a
+# CREATE EXTENSION later (and the first write's wake-up) puts it to work, and
+# so does a DROP and CREATE again (plans prepared before the DROP are not
+# reused for the new tables).
+$primary->safe_psql('postgres', 'CREATE DATABASE later');
+$log_offset = -s $primary->logfile;
+$primary->append_conf('postgresql.conf',
+	"maintenance.worker_databases = 'postgres, later'");
+$primary->reload;
+ok( $primary->wait_for_log(
+		qr/LOG:  extension "maintenance" is not installed in database "later"; the maintenance worker waits for it/,
+		$log_offset),
+	'the worker of a database without the extension waits and says so');
+
+# Start a window 1.5 s ahead in database later; true when it started on time.
+sub window_in_later_on_time
+{
+	my ($title) = @_;
+	$primary->safe_psql(
+		'later', qq{
+		SELECT maintenance.create_maintenance('$title',
+			pg_catalog.now() + interval '1.5 s', pg_catalog.now() + interval '1 hour',
+			ARRAY['sys'])});
+	for (my $i = 0; $i < 100; $i++)
+	{
+		my $state = $primary->safe_psql(
+			'later', qq{
+			SELECT u.created_at >= m.start_at
+				AND pg_catalog.pg_xact_commit_timestamp(u.xmin) < m.start_at + interval '1 s'
+			FROM maintenance.maintenances m
+			JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
+			WHERE m.title = '$title' AND u.status_change = 'in_progress'});
+		return $state eq 't' if $state ne '';
+		usleep(100_000);
+	}
+	return 0;
+}
+
+$primary->safe_psql('later', 'CREATE EXTENSION maintenance');
+ok(window_in_later_on_time('first'),
+	'after CREATE EXTENSION, a window in that database starts on time');
+ok( $primary->log_contains(
+		qr/LOG:  extension "maintenance" is now installed in database "later"/,
+		$log_offset),
+	'and the worker says it now runs the transitions there');
+$primary->safe_psql('later',
+	'DROP EXTENSION maintenance; CREATE EXTENSION maintenance');
+ok(window_in_later_on_time('second'),
+	'after DROP and CREATE EXTENSION, a window starts on time');
+ok(!$primary->log_contains(qr/ERROR:/, $log_offset),
+	'and the worker raised no error on the way');
 
 # ------------------------------------------------------------ standby
 $primary->append_conf('postgresql.conf',
