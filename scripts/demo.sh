@@ -2,8 +2,10 @@
 # Run the product: a guided tour of the maintenance extension.
 #
 #   scripts/demo.sh            full tour; waits for pg_cron (about 2 minutes)
-#   scripts/demo.sh --quick    the same, but the automatic transitions are run
+#   scripts/demo.sh --quick    the same, but pg_cron's transitions are run
 #                              by hand with maintenance.run_transitions(as_of => ...)
+# Both end with the background worker starting and completing a window on
+# the second (about 10 s).
 #
 # Same set-up as scripts/test.sh (Debian packages if missing, build, install,
 # throwaway cluster with pg_cron, torn down at the end).  In the database
@@ -18,7 +20,7 @@ case "${1:-}" in
 --quick) QUICK=1 ;;
 "") ;;
 -h | --help)
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
@@ -34,7 +36,9 @@ ensure_packages python3:python3
 check_pg_config
 build
 install_extension
-cluster_start
+# The library preloaded too, for the background worker (step "On the
+# second"); it watches no database until that step lists one.
+cluster_start "shared_preload_libraries = 'pg_cron,maintenance'"
 export PGTZ=UTC PGDATABASE=postgres PYTHONIOENCODING=utf-8
 
 # ---------------------------------------------------------------- helpers
@@ -245,6 +249,43 @@ else
 	            FROM cron.job_run_details ORDER BY runid"
 	[ "$last" = completed ] || exit 1
 fi
+
+step "On the second: the background worker (maintenance.worker_databases)"
+note "CREATE DATABASE demo_worker; CREATE EXTENSION maintenance there (no pg_cron in it: it says so);"
+note "ALTER SYSTEM SET maintenance.worker_databases = 'demo_worker'; SELECT pg_reload_conf();"
+sql -c 'CREATE DATABASE demo_worker'
+sql -d demo_worker -c 'CREATE EXTENSION maintenance' 2>&1 | sed 's/^/    /'
+sql -c 'ALTER SYSTEM SET maintenance.worker_databases = '"'demo_worker'" -c 'SELECT pg_reload_conf()' >/dev/null
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'maintenance worker' AND datname = 'demo_worker'")" = 1 ] && break
+	sleep 0.1
+done
+table -c "SELECT pid, backend_type, datname FROM pg_stat_activity WHERE backend_type LIKE 'maintenance %' ORDER BY backend_type"
+M4=$(sql -d demo_worker -c "SELECT id FROM maintenance.create_maintenance('Cache flush',
+	now() + interval '4 seconds', now() + interval '8 seconds', ARRAY['cache'])")
+note "created $M4: $(sql -d demo_worker -c "SELECT status || ', from ' || to_char(start_at, 'HH24:MI:SS.MS') || ' to ' || to_char(end_at, 'HH24:MI:SS.MS') || ' UTC' FROM maintenance.maintenances WHERE id = '$M4'")"
+last=scheduled
+for ((i = 0; i < 200; i++)); do
+	now_status=$(sql -d demo_worker -c "SELECT status FROM maintenance.maintenances WHERE id = '$M4'")
+	if [ "$now_status" != "$last" ]; then
+		note "[$(date -u +%H:%M:%S.%3N)] status: $last -> $now_status"
+		last=$now_status
+	fi
+	[ "$now_status" = completed ] && break
+	sleep 0.1
+done
+note "its timeline, and how late each automatic update came (its time minus start_at or end_at):"
+table -d demo_worker -c "SELECT to_char(u.created_at, 'HH24:MI:SS.MS') AS at,
+	                 coalesce(u.status_change::text, '-') AS status_change,
+	                 coalesce(u.created_by, '(system)') AS created_by, u.message,
+	                 round(extract(epoch FROM u.created_at - CASE u.status_change
+	                     WHEN 'in_progress' THEN m.start_at ELSE m.end_at END) * 1000) AS late_ms
+	            FROM maintenance.get_maintenance_updates('$M4') u
+	            JOIN maintenance.maintenances m ON m.id = u.maintenance_id"
+[ "$last" = completed ] || {
+	warn "the worker did not complete the maintenance within 20 s (status: $last)"
+	exit 1
+}
 
 step "All maintenances (maintenance.list_maintenances())"
 table -c "SELECT title, status, system_ids FROM maintenance.list_maintenances()"

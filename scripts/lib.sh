@@ -165,11 +165,12 @@ add_cleanup() { LIB_CLEANUP+=("$1"); }
 
 # cluster_start: throwaway cluster in a fresh temp dir; stopped and removed on
 # exit.  Exports CLUSTER_DIR, PGHOST, PGPORT, PGUSER.
+# cluster_start [extra postgresql.conf lines...]
 cluster_start() {
 	CLUSTER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-pg.XXXXXX")
 	add_cleanup "cluster_stop"
 	say "starting a throwaway PostgreSQL $PG_MAJOR cluster in $CLUSTER_DIR"
-	if ! run_logged cluster-start "$REPO_ROOT/scripts/cluster.sh" start "$CLUSTER_DIR"; then
+	if ! run_logged cluster-start "$REPO_ROOT/scripts/cluster.sh" start "$CLUSTER_DIR" "$@"; then
 		[ -f "$CLUSTER_DIR/server.log" ] && cat "$CLUSTER_DIR/server.log" >&2
 		return 1
 	fi
