@@ -97,7 +97,13 @@ listener_pid() {
 	           AND pid <> ${1:-0} AND state = 'idle'
 	         ORDER BY backend_start DESC LIMIT 1"
 }
-has_new_listener() { [ -n "$(listener_pid "${1:-0}")" ]; }
+# new_listener OLD: true when a backend of the client other than OLD is idle;
+# its pid in $pid_found (read once: the client may be busy a moment later).
+pid_found=
+new_listener() {
+	pid_found=$(listener_pid "${1:-0}")
+	[ -n "$pid_found" ]
+}
 
 n_created=0
 create() {	# create N: N maintenances, each with its own transaction
@@ -138,8 +144,8 @@ stop_listener() {	# SIGTERM, then its exit status into $stopped_status
 create 2
 
 start_listener "$tmp/out" "$tmp/err" --cursor-file "$tmp/cursor" -d "dbname=$DB"
-wait_until "the listener to connect" has_new_listener
-pid=$(listener_pid)
+wait_until "the listener to connect" new_listener
+pid=$pid_found
 pids_seen=1
 
 # A slow writer: a psql reading from a fifo keeps a transaction open that
@@ -157,8 +163,22 @@ slow_state() {
 }
 wait_until "the slow writer's events" slow_state "idle in transaction"
 
+# Untrusted text and an envelope too big for NOTIFY: a title with quotes, a
+# backslash, a newline, a tab, an emoji and U+2028, and 700 systems, so the
+# NOTIFY of its hook event goes out truncated; the client must print the
+# whole event, byte for byte as event_envelope(), on one line.
+hostile_title=$'say "hi" \\ back\\slash\nnew line\ttab '"🚀   end"
+create_hostile() {
+	sql -v title="$hostile_title" <<'SQL' >/dev/null || fail "the hostile create failed"
+SELECT 1 FROM maintenance.create_maintenance(:'title',
+    '2030-03-01T10:00:00Z', '2030-03-01T12:00:00Z',
+    ARRAY(SELECT 'system-' || i FROM generate_series(1, 700) AS i));
+SQL
+}
+
 for round in 1 2 3; do
 	create 3
+	[ "$round" = 1 ] && create_hostile
 	sql -c "SELECT pg_terminate_backend($pid)" >/dev/null
 	# written while the client is away (it waits 0.5 s before reconnecting)
 	create 3
@@ -169,8 +189,8 @@ for round in 1 2 3; do
 		echo "COMMIT;" >&4
 		wait_until "the slow writer's commit" slow_state idle
 	fi
-	wait_until "the listener to reconnect (round $round)" has_new_listener "$pid"
-	pid=$(listener_pid "$pid")
+	wait_until "the listener to reconnect (round $round)" new_listener "$pid"
+	pid=$pid_found
 	pids_seen=$((pids_seen + 1))
 done
 create 2
@@ -195,6 +215,15 @@ check "the ids are strictly increasing" \
 	bash -c "jq -r .id '$tmp/out' | sort -n -c -u"
 check "the slow writer's events, the lowest ids of their time, were delivered" \
 	grep -q '"title": "slow writer"' "$tmp/out"
+big_id=$(sql -c "SELECT min(e.id) FROM maintenance.events e
+                 WHERE e.channel = 'maintenance_hook'
+                   AND octet_length(maintenance.event_envelope(e)::text) >= 8000")
+check "the hostile event's envelope was too big for NOTIFY (over 8000 bytes)" \
+	[ -n "$big_id" ]
+check "its line is the whole event: the title exactly, and all 700 systems" \
+	bash -c "jq -e --arg t \"\$1\" --argjson id '${big_id:-0}' \
+		'select(.id == \$id) | .payload.title == \$t and (.payload.systemIds | length) == 700' \
+		'$tmp/out' | grep -qx true" _ "$hostile_title"
 check "the cursor file holds the last event id" \
 	[ "$(cat "$tmp/cursor")" = "$(max_id)" ]
 
@@ -210,7 +239,7 @@ fi
 before=$(max_id)
 create 2
 start_listener "$tmp/out2" "$tmp/err2" --cursor-file "$tmp/cursor" -d "dbname=$DB"
-wait_until "the listener to connect again" has_new_listener
+wait_until "the listener to connect again" new_listener
 create 1
 new=$(sql -c "SELECT count(*) FROM maintenance.events WHERE id > $before")
 wait_until "the events written since" has_lines "$tmp/out2" "$new"
