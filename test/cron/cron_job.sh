@@ -58,7 +58,7 @@ jobs_of() {
 cleanup() {
 	q "$CRON_DB" -c "DROP EXTENSION IF EXISTS maintenance" >/dev/null 2>&1
 	q "$CRON_DB" -c "SELECT cron.unschedule(jobid) FROM cron.job
-	                  WHERE jobname IN ('$JOB', '$JOB-$OTHER_DB')" >/dev/null 2>&1
+	                  WHERE jobname IN ('$JOB', '$JOB-$OTHER_DB', 'maintenance-prune-events')" >/dev/null 2>&1
 	q "$CRON_DB" -c "DROP ROLE IF EXISTS $OWNER_ROLE" >/dev/null 2>&1
 	dropdb --if-exists "$OTHER_DB" >/dev/null 2>&1
 	if [ "$created_pg_cron" = 1 ]; then
@@ -86,6 +86,20 @@ check "CREATE EXTENSION in the pg_cron database says nothing" "" "$(cat "$tmp/cr
 check "CREATE EXTENSION schedules the job" \
 	"$JOB|* * * * *|$COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$JOB")"
 
+PRUNE_JOB=maintenance-prune-events
+PRUNE_COMMAND='SELECT maintenance.prune_events()'
+check "CREATE EXTENSION schedules the daily pruning of old events" \
+	"$PRUNE_JOB|17 3 * * *|$PRUNE_COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$PRUNE_JOB")"
+check "schedule_event_pruning('0 * * * *') reschedules it" \
+	"$PRUNE_JOB|0 * * * *|$PRUNE_COMMAND|$CRON_DB|$PGUSER|t" \
+	"$(q "$CRON_DB" -c "SELECT maintenance.schedule_event_pruning('0 * * * *')" >/dev/null; jobs_of "$PRUNE_JOB")"
+check "unschedule_event_pruning() removes it" "t|" \
+	"$(q "$CRON_DB" -c "SELECT maintenance.unschedule_event_pruning()")|$(jobs_of "$PRUNE_JOB")"
+check "schedule_event_pruning() puts it back daily" \
+	"$PRUNE_JOB|17 3 * * *|$PRUNE_COMMAND|$CRON_DB|$PGUSER|t" \
+	"$(q "$CRON_DB" -c "SELECT maintenance.schedule_event_pruning()" >/dev/null; jobs_of "$PRUNE_JOB")"
+check "the pruning job's command runs" "0" "$(q "$CRON_DB" -c "$PRUNE_COMMAND")"
+
 # --- schedule_transitions() / unschedule_transitions() --------------------
 jobid=$(q "$CRON_DB" -c "SELECT jobid FROM cron.job WHERE jobname = '$JOB'")
 check "schedule_transitions('*/5 * * * *') returns the job's id" \
@@ -112,6 +126,7 @@ check "a rolled-back DROP EXTENSION keeps the job" \
 	"$JOB|* * * * *|$COMMAND|$CRON_DB|$PGUSER|t" "$(jobs_of "$JOB")"
 q "$CRON_DB" -c "DROP EXTENSION maintenance"
 check "DROP EXTENSION removes the job" "" "$(jobs_of "$JOB")"
+check "DROP EXTENSION removes the pruning job" "" "$(jobs_of "$PRUNE_JOB")"
 check "DROP EXTENSION leaves no job for the database's transitions at all" "0" \
 	"$(q "$CRON_DB" -c "SELECT count(*) FROM cron.job WHERE command LIKE '%maintenance.run_transitions%'")"
 
