@@ -210,6 +210,21 @@ raise_not_found(Datum id)
 }
 
 /*
+ * The UPDATE of a status change changed no row: a BEFORE UPDATE trigger
+ * someone added on maintenances returned NULL.  Refused, so that no
+ * timeline entry or event announces a change that did not happen.
+ */
+static void
+raise_status_not_written(Datum id, MaintenanceStatus status)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+			 errmsg("the status of maintenance \"%s\" was not changed to %s",
+					uuid_text(id), status_name(status)),
+			 errdetail("A BEFORE UPDATE trigger on maintenance.maintenances skipped the row.")));
+}
+
+/*
  * Lock the maintenance against concurrent writers and the transition sweep.
  * Returns false when there is none.  The current start_at and end_at are
  * returned for the caller's checks when the pointers are given.
@@ -459,8 +474,7 @@ apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 	" pg_catalog.unnest($7)) AS e(channel, name, payload)" \
 	" RETURNING id, occurred_at)" \
 	" SELECT (SELECT new_update.u FROM new_update)," \
-	" new_events.id, new_events.occurred_at" \
-	" FROM new_events"
+	" new_events.id, new_events.occurred_at"
 
 	if (changed)
 		plan = cached_plan(&write_change_plan,
@@ -468,17 +482,22 @@ apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 						   " UPDATE maintenance.maintenances"
 						   " SET status = $3::maintenance.status,"
 						   " updated_at = pg_catalog.now()"
-						   " WHERE id OPERATOR(pg_catalog.=) $1),"
-						   WRITE_UPDATE_AND_EVENTS,
+						   " WHERE id OPERATOR(pg_catalog.=) $1"
+						   " RETURNING 1),"
+						   WRITE_UPDATE_AND_EVENTS ","
+						   " (SELECT pg_catalog.count(*) FROM changed)"
+						   " FROM new_events",
 						   7, argtypes);
 	else
 		plan = cached_plan(&write_message_plan,
-						   "WITH" WRITE_UPDATE_AND_EVENTS,
+						   "WITH" WRITE_UPDATE_AND_EVENTS " FROM new_events",
 						   7, argtypes);
 #undef WRITE_UPDATE_AND_EVENTS
 	run_plan(plan, values, nulls, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		elog(ERROR, "no event was written for maintenance %s", uuid_text(id));
+	if (changed && DatumGetInt64(spi_datum(0, 4, &isnull)) != 1)
+		raise_status_not_written(id, m.status);
 	if (want & WANT_UPDATE_ROW)
 		result->update_row = SPI_datumTransfer(spi_datum(0, 1, &isnull),
 											   false, -1);

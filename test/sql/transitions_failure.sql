@@ -118,6 +118,36 @@ RESET statement_timeout;
 DROP TRIGGER slow ON maintenance.maintenances;
 SELECT * FROM statuses;
 
+-- A BEFORE UPDATE trigger that skips the row (returns NULL) is a failure
+-- too: no timeline entry, no event announces a change that did not happen;
+-- by the sweep (a WARNING, counted) and by add_update (refused, 09000).
+SELECT count(*) FROM maintenance.run_transitions(as_of => '2100-06-30 00:00+00');
+\set skipped_id '00000000-0000-4000-8000-0000000000aa'
+INSERT INTO maintenance.maintenances (id, title, start_at, end_at)
+VALUES (:'skipped_id', 'skipped', '2100-07-01 09:00+00', '2100-07-01 20:00+00');
+CREATE FUNCTION public.skip_row() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.title = 'skipped' THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER skip_row BEFORE UPDATE ON maintenance.maintenances
+    FOR EACH ROW EXECUTE FUNCTION public.skip_row();
+SELECT max(id) AS last_event FROM maintenance.events \gset
+\set VERBOSITY terse
+SELECT * FROM maintenance.run_transitions(as_of => '2100-07-01 12:00+00');
+\set VERBOSITY default
+SELECT maintenance.add_update(:'skipped_id', 'Starting', 'in_progress');
+\echo :LAST_ERROR_SQLSTATE
+SELECT status, (SELECT count(*) FROM maintenance.maintenance_updates u
+                 WHERE u.maintenance_id = m.id) AS updates
+  FROM maintenance.maintenances m WHERE m.title = 'skipped';
+SELECT count(*) AS new_events FROM maintenance.events WHERE id > :last_event;
+DROP TRIGGER skip_row ON maintenance.maintenances;
+
 DROP VIEW statuses;
-DROP FUNCTION public.refuse_some(), public.slow();
+DROP FUNCTION public.refuse_some(), public.slow(), public.skip_row();
 DROP EXTENSION maintenance;
