@@ -102,6 +102,14 @@ is($stdout, '0/0/0', 'run_transitions() on the standby moves nothing');
 is($stderr, '', 'and says nothing (no WARNING, no ERROR)');
 is($standby->safe_psql('postgres', $rows),
 	$rows_before, 'and changes no row');
+$standby->psql(
+	'postgres',
+	"SET client_min_messages = debug1;
+	 SELECT started FROM maintenance.run_transitions(as_of => $T)",
+	stderr => \$stderr,
+	on_error_die => 1);
+like($stderr, qr/DEBUG:  maintenance\.run_transitions\(\) does nothing during recovery/,
+	'at DEBUG1 it says why it did nothing');
 
 $ret = $standby->psql(
 	'postgres',
