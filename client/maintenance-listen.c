@@ -83,6 +83,14 @@ typedef enum Outcome
 
 static volatile sig_atomic_t stop_requested = 0;
 
+/*
+ * While a replay query runs, a stop cancels it (PQcancel is safe in a signal
+ * handler), so that a query blocked by a lock does not delay the exit.  Only
+ * replay queries: they read, and a cancelled one is simply not processed.
+ */
+static PGcancel *volatile replay_cancel = NULL;
+static volatile sig_atomic_t replay_running = 0;
+
 static Options opts;
 static int64_t cursor_id = 0;	/* id of the last event processed */
 static int64_t stored_file_id = -1; /* what the cursor file holds */
@@ -187,11 +195,15 @@ usage(void)
 		   "maintenance.replay_events() until it has caught up, then replays again on\n"
 		   "every notification and every poll interval.  When the server goes away it\n"
 		   "reconnects with backoff (0.5 s, doubling up to 30 s) and replays from its\n"
-		   "cursor.  SIGINT or SIGTERM: it finishes the current event, then exits 0.\n"
+		   "cursor; every failure to connect is retried so, a wrong password too.\n"
+		   "SIGINT or SIGTERM: it finishes the current event (a replay query waiting\n"
+		   "for a lock is cancelled), then exits 0.  The session always uses UTF-8 and\n"
+		   "READ COMMITTED, whatever the environment, role or database sets.\n"
 		   "The connection's application_name defaults to \"%s\".\n"
 		   "\n"
 		   "Exit status: 0 after SIGINT or SIGTERM, 1 on a fatal error (an unreadable\n"
-		   "cursor file, standard output closed), 2 on bad arguments.\n",
+		   "cursor file, standard output closed), 2 on bad arguments (a connection\n"
+		   "string that cannot be parsed too).\n",
 		   PROGNAME, PROGNAME, PROGNAME);
 }
 
@@ -246,6 +258,36 @@ parse_id(const char *s, int64_t *out)
 	return true;
 }
 
+/*
+ * A connection string or URI that libpq cannot parse is a bad argument
+ * (exit 2), not a connection failure to retry forever.  A plain database
+ * name is not parsed: libpq takes it as it is.
+ */
+static void
+check_conninfo(const char *conninfo)
+{
+	PQconninfoOption *parsed;
+	char	   *errmsg = NULL;
+
+	if (strchr(conninfo, '=') == NULL &&
+		strncmp(conninfo, "postgresql://", 13) != 0 &&
+		strncmp(conninfo, "postgres://", 11) != 0)
+		return;
+	parsed = PQconninfoParse(conninfo, &errmsg);
+	if (parsed == NULL)
+	{
+		char	   *nl;
+
+		if (errmsg == NULL)
+			usage_error("could not parse the connection string: out of memory");
+		/* libpq's message ends with a newline */
+		if ((nl = strrchr(errmsg, '\n')) != NULL && nl[1] == '\0')
+			*nl = '\0';
+		usage_error("invalid connection string: %s", errmsg);
+	}
+	PQconninfoFree(parsed);
+}
+
 static void
 parse_args(int argc, char **argv)
 {
@@ -273,6 +315,7 @@ parse_args(int argc, char **argv)
 		switch (c)
 		{
 			case 'd':
+				check_conninfo(optarg);
 				opts.conninfo = optarg;
 				break;
 			case 'c':
@@ -341,8 +384,36 @@ parse_args(int argc, char **argv)
 static void
 handle_stop(int signo)
 {
+	int			save_errno = errno;
+
 	(void) signo;
 	stop_requested = 1;
+	if (replay_running && replay_cancel != NULL)
+	{
+		char		errbuf[256];
+
+		(void) PQcancel(replay_cancel, errbuf, sizeof(errbuf));
+	}
+	errno = save_errno;
+}
+
+/* Set or clear replay_cancel with the stop signals blocked. */
+static void
+set_replay_cancel(PGconn *conn)
+{
+	sigset_t	block;
+	sigset_t	old;
+	PGcancel   *previous;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	previous = replay_cancel;
+	replay_cancel = conn != NULL ? PQgetCancel(conn) : NULL;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (previous != NULL)
+		PQfreeCancel(previous);
 }
 
 static void
@@ -426,6 +497,31 @@ load_cursor_file(void)
 	stored_file_id = id;
 }
 
+/* Make a rename in the directory of path durable. */
+static void
+fsync_parent_directory(const char *path)
+{
+	char		dir[PATH_MAX];
+	char	   *slash;
+	int			fd;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int) sizeof(dir))
+		fatal("cursor file name \"%s\" is too long", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		fatal("could not open directory \"%s\": %s", dir, strerror(errno));
+	if (fsync(fd) != 0)
+		fatal("could not fsync directory \"%s\": %s", dir, strerror(errno));
+	close(fd);
+}
+
 /* Replace the cursor file atomically: write a temporary file, then rename. */
 static void
 store_cursor_file(void)
@@ -452,6 +548,7 @@ store_cursor_file(void)
 		fatal("could not close \"%s\": %s", tmp, strerror(errno));
 	if (rename(tmp, opts.cursor_file) != 0)
 		fatal("could not rename \"%s\" to \"%s\": %s", tmp, opts.cursor_file, strerror(errno));
+	fsync_parent_directory(opts.cursor_file);
 	stored_file_id = cursor_id;
 }
 
@@ -506,6 +603,27 @@ open_session(int64_t *acked)
 	}
 	PQsetNoticeProcessor(conn, notice_processor, NULL);
 
+	/*
+	 * What a role's or database's settings could change under us: the JSON
+	 * lines are UTF-8 whatever PGCLIENTENCODING says, and replay_events()
+	 * needs READ COMMITTED.
+	 */
+	if (PQsetClientEncoding(conn, "UTF8") != 0)
+	{
+		log_msg("could not set the client encoding to UTF8: %s", pq_error(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	res = PQexec(conn, "SET default_transaction_isolation = 'read committed'");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	{
+		log_msg("could not set the isolation level: %s", pq_error(conn));
+		PQclear(res);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQclear(res);
+
 	/* LISTEN first: whatever commits after the replay below wakes us. */
 	for (int i = 0; i < NCHANNELS; i++)
 	{
@@ -545,7 +663,15 @@ open_session(int64_t *acked)
 			cursor_id = server_id;
 		store_cursor_file();
 	}
+	set_replay_cancel(conn);
 	return conn;
+}
+
+static void
+close_session(PGconn *conn)
+{
+	set_replay_cancel(NULL);
+	PQfinish(conn);
 }
 
 /* ------------------------------------------------------------- delivery */
@@ -694,13 +820,25 @@ replay(PGconn *conn, int64_t *acked)
 		snprintf(limit, sizeof(limit), "%d", opts.batch);
 		values[0] = after;
 		values[1] = limit;
+		replay_running = 1;
+		if (stop_requested)
+		{
+			replay_running = 0;
+			return OUTCOME_STOP;
+		}
 		res = exec_params(conn,
 						  "SELECT e.id, e.channel, maintenance.event_envelope(e)::pg_catalog.text"
 						  " FROM maintenance.replay_events($1::pg_catalog.int8, $2::pg_catalog.int4) AS e"
 						  " ORDER BY e.id",
 						  2, values);
+		replay_running = 0;
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
+			if (stop_requested)
+			{
+				PQclear(res);
+				return OUTCOME_STOP;
+			}
 			log_msg("could not replay events: %s", pq_error(conn));
 			PQclear(res);
 			return OUTCOME_LOST;
@@ -758,6 +896,24 @@ replay(PGconn *conn, int64_t *acked)
 }
 
 /*
+ * Discard the notifications libpq holds; whether there were any.  They are
+ * only wake-ups: replay reads the events.
+ */
+static bool
+drain_notifications(PGconn *conn)
+{
+	PGnotify   *notify;
+	bool		any = false;
+
+	while ((notify = PQnotifies(conn)) != NULL)
+	{
+		PQfreemem(notify);
+		any = true;
+	}
+	return any;
+}
+
+/*
  * Work on one connection: replay, then wait for a wake-up, repeatedly.
  * *healthy is set once a replay has caught up.
  */
@@ -773,6 +929,18 @@ run_session(PGconn *conn, int64_t *acked, bool *healthy)
 		if (outcome != OUTCOME_CAUGHT_UP)
 			return outcome;
 		*healthy = true;
+
+		/*
+		 * A notification read while a query ran waits in libpq, not on the
+		 * socket: replay again now rather than after the poll interval.
+		 */
+		if (!PQconsumeInput(conn))
+		{
+			log_msg("lost the connection: %s", pq_error(conn));
+			return OUTCOME_LOST;
+		}
+		if (drain_notifications(conn))
+			continue;
 
 		pfd.fd = PQsocket(conn);
 		pfd.events = POLLIN;
@@ -794,11 +962,7 @@ run_session(PGconn *conn, int64_t *acked, bool *healthy)
 				log_msg("lost the connection: %s", pq_error(conn));
 				return OUTCOME_LOST;
 			}
-			PGnotify   *notify;
-
-			/* Notifications are only wake-ups: replay reads the events. */
-			while ((notify = PQnotifies(conn)) != NULL)
-				PQfreemem(notify);
+			(void) drain_notifications(conn);
 		}
 		if (PQstatus(conn) == CONNECTION_BAD)
 		{
@@ -840,8 +1004,8 @@ main(int argc, char **argv)
 		}
 
 		outcome = run_session(conn, &acked, &healthy);
-		PQfinish(conn);
-		if (outcome == OUTCOME_STOP)
+		close_session(conn);
+		if (outcome == OUTCOME_STOP || stop_requested)
 			break;
 		/* Back off from the start only after a session that worked. */
 		if (healthy)

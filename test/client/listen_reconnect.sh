@@ -252,7 +252,11 @@ check "the restarted client also exits 0 on SIGTERM" [ "$stopped_status" -eq 0 ]
 
 # --- the cursor on the server: --consumer ---------------------------------
 
-start_listener "$tmp/out4" "$tmp/err4" --consumer shell-test -d "dbname=$DB"
+# Under session settings that would break it if it took them: a LATIN1
+# client encoding (the emoji of the hostile title has no LATIN1 form) and
+# REPEATABLE READ by default (replay_events() refuses it).
+PGCLIENTENCODING=LATIN1 PGOPTIONS='-c default_transaction_isolation=repeatable\ read' \
+	start_listener "$tmp/out4" "$tmp/err4" --consumer shell-test -d "dbname=$DB"
 wait_until "every event for the new consumer" has_lines "$tmp/out4" "$(event_count)"
 stop_listener
 before=$(max_id)
@@ -265,7 +269,7 @@ wait_until "the event written after its restart" \
 	has_lines "$tmp/out5" "$(sql -c "SELECT count(*) FROM maintenance.events WHERE id > $before")"
 stop_listener
 expected_lines >"$tmp/expected4"
-check "--consumer: a new consumer gets every retained event" \
+check "--consumer: a new consumer gets every retained event (in UTF-8, under LATIN1 and REPEATABLE READ defaults)" \
 	cmp -s "$tmp/out4" <(head -n "$(wc -l <"$tmp/out4")" "$tmp/expected4")
 check "--consumer: restarted, it resumes from the cursor kept on the server" \
 	cmp -s "$tmp/out5" <(sql -c "SELECT maintenance.event_envelope(e)::text
@@ -299,6 +303,69 @@ check "--exec: the failed command was retried" \
 	grep -q "command failed for event .* (status 3); retrying in 0.5 s" "$tmp/err3"
 check "--exec: nothing on standard output" [ ! -s "$tmp/out3" ]
 
+# --- a replay blocked by a lock ---------------------------------------------
+
+# A session holds maintenance.events locked; the client's first replay
+# waits for it.  Meanwhile that session writes a maintenance and commits:
+# the replay, whose horizon was taken before, returns nothing of it, and
+# the NOTIFY reaches the client with the query's result.  With a poll
+# interval of an hour, the events come out only if the client looks at the
+# notifications libpq read during the query.
+before=$(max_id)
+echo "$before" >"$tmp/cursor6"
+mkfifo "$tmp/locker.in"
+exec 4<>"$tmp/locker.in"
+PGAPPNAME=listen_test_locker psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" \
+	<"$tmp/locker.in" >"$tmp/locker.out" 2>&1 4>&- &
+slow_writer=$!
+echo "BEGIN; LOCK TABLE maintenance.events IN ACCESS EXCLUSIVE MODE;" >&4
+locker_state() {
+	[ "$(sql -c "SELECT state FROM pg_stat_activity
+	              WHERE application_name = 'listen_test_locker'")" = "$1" ]
+}
+client_waits_for_lock() {
+	[ "$(sql -c "SELECT count(*) FROM pg_stat_activity
+	              WHERE application_name = 'maintenance-listen' AND datname = '$DB'
+	                AND wait_event_type = 'Lock'")" = 1 ]
+}
+wait_until "the lock" locker_state "idle in transaction"
+start_listener "$tmp/out6" "$tmp/err6" --cursor-file "$tmp/cursor6" --poll-interval 3600 -d "dbname=$DB"
+wait_until "the client's replay to wait for the lock" client_waits_for_lock
+echo "SELECT 1 FROM maintenance.create_maintenance('while locked',
+        '2030-04-01T10:00:00Z', '2030-04-01T12:00:00Z', ARRAY['sys-locked']); COMMIT;" >&4
+wait_until "the locker's commit" locker_state idle
+new=$(sql -c "SELECT count(*) FROM maintenance.events WHERE id > $before")
+wait_until "the events written during the blocked replay" has_lines "$tmp/out6" "$new"
+stop_listener
+check "a notification that arrived during a replay query starts another replay at once" \
+	cmp -s "$tmp/out6" <(sql -c "SELECT maintenance.event_envelope(e)::text
+	                             FROM maintenance.events e WHERE e.id > $before ORDER BY e.id")
+
+# SIGTERM while the replay waits for a lock: the query is cancelled and the
+# client exits at once with 0, not when the lock is released.
+echo "BEGIN; LOCK TABLE maintenance.events IN ACCESS EXCLUSIVE MODE;" >&4
+wait_until "the lock, again" locker_state "idle in transaction"
+start_listener "$tmp/out7" "$tmp/err7" --cursor-file "$tmp/cursor6" -d "dbname=$DB"
+wait_until "the client's replay to wait for the lock, again" client_waits_for_lock
+kill -TERM "$listener"
+exited=no
+for _ in $(seq 50); do
+	kill -0 "$listener" 2>/dev/null || { exited=yes; break; }
+	sleep 0.1
+done
+check "SIGTERM during a replay blocked by a lock: exits within 5 s, before the lock is released" \
+	[ "$exited" = yes ]
+stopped_status=0
+wait "$listener" || stopped_status=$?
+listener=
+check "and exits 0, saying nothing of the cancelled query" \
+	bash -c "[ $stopped_status -eq 0 ] && ! grep -q 'could not replay' '$tmp/err7'"
+echo "ROLLBACK;" >&4
+echo '\q' >&4
+exec 4>&-
+wait "$slow_writer" || true
+slow_writer=
+
 # --- arguments --------------------------------------------------------------
 
 status=0
@@ -316,6 +383,11 @@ check "with a message on stderr, nothing on stdout" \
 status=0
 "$LISTEN_BIN" --channel nowhere 2>/dev/null || status=$?
 check "an unknown channel exits 2" [ "$status" -eq 2 ]
+
+status=0
+"$LISTEN_BIN" -d "dbname='unterminated" >/dev/null 2>"$tmp/bad.err" || status=$?
+check "a connection string libpq cannot parse exits 2, with libpq's reason" \
+	bash -c "[ $status -eq 2 ] && grep -q 'invalid connection string: unterminated quoted string' '$tmp/bad.err'"
 
 echo "# $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
