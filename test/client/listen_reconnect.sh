@@ -303,22 +303,22 @@ check "--exec: the failed command was retried" \
 	grep -q "command failed for event .* (status 3); retrying in 0.5 s" "$tmp/err3"
 check "--exec: nothing on standard output" [ ! -s "$tmp/out3" ]
 
-# --- a replay blocked by a lock ---------------------------------------------
+# --- notifications read during a query --------------------------------------
 
-# A session holds maintenance.events locked; the client's first replay
-# waits for it.  Meanwhile that session writes a maintenance and commits:
-# the replay, whose horizon was taken before, returns nothing of it, and
-# the NOTIFY reaches the client with the query's result.  With a poll
-# interval of an hour, the events come out only if the client looks at the
-# notifications libpq read during the query.
+# A notification that arrives while the client runs a query is read into
+# libpq's buffer, not left on the socket.  Here: the client's ack_events()
+# for the events of "d1" waits for a lock on its consumer row while "d2" is
+# written; its NOTIFY arrives during the client's next queries.  With a
+# poll interval of an hour, d2's events come out only if the client looks at
+# the notifications libpq already holds before it waits on the socket.
 before=$(max_id)
-echo "$before" >"$tmp/cursor6"
+sql -c "SELECT maintenance.register_consumer('lock-test');
+        SELECT maintenance.ack_events('lock-test', $before)" >/dev/null
 mkfifo "$tmp/locker.in"
 exec 4<>"$tmp/locker.in"
 PGAPPNAME=listen_test_locker psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" \
 	<"$tmp/locker.in" >"$tmp/locker.out" 2>&1 4>&- &
 slow_writer=$!
-echo "BEGIN; LOCK TABLE maintenance.events IN ACCESS EXCLUSIVE MODE;" >&4
 locker_state() {
 	[ "$(sql -c "SELECT state FROM pg_stat_activity
 	              WHERE application_name = 'listen_test_locker'")" = "$1" ]
@@ -328,21 +328,27 @@ client_waits_for_lock() {
 	              WHERE application_name = 'maintenance-listen' AND datname = '$DB'
 	                AND wait_event_type = 'Lock'")" = 1 ]
 }
-wait_until "the lock" locker_state "idle in transaction"
-start_listener "$tmp/out6" "$tmp/err6" --cursor-file "$tmp/cursor6" --poll-interval 3600 -d "dbname=$DB"
-wait_until "the client's replay to wait for the lock" client_waits_for_lock
-echo "SELECT 1 FROM maintenance.create_maintenance('while locked',
-        '2030-04-01T10:00:00Z', '2030-04-01T12:00:00Z', ARRAY['sys-locked']); COMMIT;" >&4
+start_listener "$tmp/out6" "$tmp/err6" --consumer lock-test --poll-interval 3600 -d "dbname=$DB"
+wait_until "the client to connect" new_listener
+echo "BEGIN; SELECT 1 FROM maintenance.event_consumers WHERE name = 'lock-test' FOR UPDATE;" >&4
+wait_until "the lock on the consumer row" locker_state "idle in transaction"
+sql -c "SELECT 1 FROM maintenance.create_maintenance('d1',
+          '2030-04-01T10:00:00Z', '2030-04-01T12:00:00Z', ARRAY['sys-d'])" >/dev/null
+wait_until "the client's ack to wait for the lock" client_waits_for_lock
+sql -c "SELECT 1 FROM maintenance.create_maintenance('d2',
+          '2030-04-02T10:00:00Z', '2030-04-02T12:00:00Z', ARRAY['sys-d'])" >/dev/null
+echo "COMMIT;" >&4
 wait_until "the locker's commit" locker_state idle
 new=$(sql -c "SELECT count(*) FROM maintenance.events WHERE id > $before")
-wait_until "the events written during the blocked replay" has_lines "$tmp/out6" "$new"
+wait_until "the events of d1 and d2" has_lines "$tmp/out6" "$new"
 stop_listener
-check "a notification that arrived during a replay query starts another replay at once" \
+check "a notification read during a query starts another replay at once" \
 	cmp -s "$tmp/out6" <(sql -c "SELECT maintenance.event_envelope(e)::text
 	                             FROM maintenance.events e WHERE e.id > $before ORDER BY e.id")
 
 # SIGTERM while the replay waits for a lock: the query is cancelled and the
 # client exits at once with 0, not when the lock is released.
+max_id >"$tmp/cursor6"
 echo "BEGIN; LOCK TABLE maintenance.events IN ACCESS EXCLUSIVE MODE;" >&4
 wait_until "the lock, again" locker_state "idle in transaction"
 start_listener "$tmp/out7" "$tmp/err7" --cursor-file "$tmp/cursor6" -d "dbname=$DB"
