@@ -493,7 +493,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.delete_maintenance(uuid)', 'id uuid', 'boolean', 'c', 'volatile'),
     ('maintenance.list_maintenances(maintenance.status,text)',
      'status maintenance.status DEFAULT NULL::maintenance.status, system_id text DEFAULT NULL::text',
-     'SETOF maintenance.maintenances_with_systems', 'sql', 'stable'),
+     'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
     ('maintenance.get_maintenance(uuid)', 'id uuid', 'maintenance.maintenances_with_systems', 'sql', 'stable'),
     ('maintenance.get_maintenance_updates(uuid)', 'maintenance_id uuid',
      'SETOF maintenance.maintenance_updates', 'sql', 'stable'),

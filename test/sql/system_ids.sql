@@ -119,4 +119,23 @@ SELECT * FROM pg_temp.drift();
 DROP OWNED BY system_ids_writer;
 DROP ROLE system_ids_writer;
 
+-- list_maintenances(system_id => ...) (0.3.0) reads the system's rows of
+-- maintenance_systems through its index, not every maintenance ever
+-- written: no sequential scan of maintenances on 4,000 past ones.
+INSERT INTO maintenance.maintenances (title, status, start_at, end_at)
+SELECT 'past ' || g, 'completed', '2020-01-01 00:00+00'::timestamptz + g * interval '1 minute',
+       '2020-02-01 00:00+00'::timestamptz + g * interval '1 minute'
+  FROM pg_catalog.generate_series(1, 4000) AS g;
+INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)
+SELECT id, 'sys' || (substr(title, 6)::int % 500) FROM maintenance.maintenances
+ WHERE title LIKE 'past %';
+ANALYZE maintenance.maintenances;
+ANALYZE maintenance.maintenance_systems;
+BEGIN;
+SELECT pg_stat_get_xact_numscans('maintenance.maintenances'::regclass) AS seq0 \gset
+SELECT count(*) FROM maintenance.list_maintenances(system_id => 'sys7');
+SELECT count(*) FROM maintenance.list_maintenances(status => 'completed', system_id => 'sys7');
+SELECT pg_stat_get_xact_numscans('maintenance.maintenances'::regclass) - :seq0 AS seq_scans;
+COMMIT;
+
 DROP EXTENSION maintenance;
