@@ -33,16 +33,33 @@ log_min_messages = info
 $primary->start;
 $primary->safe_psql('postgres', 'CREATE EXTENSION maintenance');
 
-# Poll QUERY on NODE every 0.1 s until it returns 't', for at most SECONDS.
+# Poll QUERY on NODE every 0.1 s until it returns 't', for at most SECONDS,
+# in database DBNAME (default postgres).
 sub poll_until
 {
-	my ($node, $query, $seconds) = @_;
+	my ($node, $query, $seconds, $dbname) = @_;
+	$dbname //= 'postgres';
 	for (my $i = 0; $i < $seconds * 10; $i++)
 	{
-		return 1 if $node->safe_psql('postgres', $query) eq 't';
+		return 1 if $node->safe_psql($dbname, $query) eq 't';
 		usleep(100_000);
 	}
 	return 0;
+}
+
+# A query that returns 't' once the maintenance titled TITLE has its automatic
+# start, committed at or after its start_at and less than the allowed
+# lateness after it (no row before the start).
+sub started_on_time
+{
+	my ($title) = @_;
+	return qq{
+		SELECT u.created_at >= m.start_at
+			AND pg_catalog.pg_xact_commit_timestamp(u.xmin)
+				< m.start_at + interval '$LATENESS_LIMIT s'
+		FROM maintenance.maintenances m
+		JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
+		WHERE m.title = '$title' AND u.status_change = 'in_progress'};
 }
 
 my $worker_running = q{
@@ -197,14 +214,7 @@ $primary->safe_psql(
 	'postgres', q{
 	SELECT maintenance.update_maintenance(id, start_at => pg_catalog.now() + interval '1.5 s')
 	FROM due WHERE title = 'moved alone'});
-ok( poll_until(
-		$primary, q{
-		SELECT u.created_at >= m.start_at
-			AND pg_catalog.pg_xact_commit_timestamp(u.xmin) < m.start_at + interval '1 s'
-		FROM due d JOIN maintenance.maintenances m USING (id)
-		JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
-		WHERE d.title = 'moved alone' AND u.status_change = 'in_progress'},
-		10),
+ok(poll_until($primary, started_on_time('moved alone'), 10),
 	'a window moved closer by update_maintenance() wakes the sleeping worker: on time');
 $primary->safe_psql('postgres',
 	q{SELECT maintenance.close_maintenance(id) FROM due WHERE title = 'moved alone'});
@@ -230,14 +240,7 @@ $primary->safe_psql(
 	SELECT 'after restart', (maintenance.create_maintenance('after restart',
 		pg_catalog.now() + interval '1.5 s', pg_catalog.now() + interval '1 hour',
 		ARRAY['sys'])).id});
-ok( poll_until(
-		$primary, q{
-		SELECT u.created_at >= m.start_at
-			AND pg_catalog.pg_xact_commit_timestamp(u.xmin) < m.start_at + interval '1 s'
-		FROM due d JOIN maintenance.maintenances m USING (id)
-		JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
-		WHERE d.title = 'after restart' AND u.status_change = 'in_progress'},
-		10),
+ok(poll_until($primary, started_on_time('after restart'), 10),
 	'the restarted worker starts a window on time');
 
 # ------------------------------------------------------------ reload
@@ -300,19 +303,7 @@ sub window_in_later_on_time
 		SELECT maintenance.create_maintenance('$title',
 			pg_catalog.now() + interval '1.5 s', pg_catalog.now() + interval '1 hour',
 			ARRAY['sys'])});
-	for (my $i = 0; $i < 100; $i++)
-	{
-		my $state = $primary->safe_psql(
-			'later', qq{
-			SELECT u.created_at >= m.start_at
-				AND pg_catalog.pg_xact_commit_timestamp(u.xmin) < m.start_at + interval '1 s'
-			FROM maintenance.maintenances m
-			JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
-			WHERE m.title = '$title' AND u.status_change = 'in_progress'});
-		return $state eq 't' if $state ne '';
-		usleep(100_000);
-	}
-	return 0;
+	return poll_until($primary, started_on_time($title), 10, 'later');
 }
 
 $primary->safe_psql('later', 'CREATE EXTENSION maintenance');
