@@ -50,7 +50,6 @@ extern SPIPlanPtr cached_plan(SPIPlanPtr *slot, const char *sql,
 							  int nargs, const Oid *argtypes);
 extern void run_plan(SPIPlanPtr plan, const Datum *values, const bool *isnull,
 					 bool read_only, int expected);
-extern bool system_ids_column_exists(void);
 extern SPIPlanPtr cached_plan_for_schema(SPIPlanPtr *slot, const char *sql_0_2,
 										 const char *sql_0_1, int nargs,
 										 const Oid *argtypes);

@@ -15,7 +15,7 @@
 #include "utils/lsyscache.h"
 
 /* Whether maintenance.maintenances has the column system_ids (0.2.0). */
-bool
+static bool
 system_ids_column_exists(void)
 {
 	Oid			nsp = get_namespace_oid("maintenance", true);
