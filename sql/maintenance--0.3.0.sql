@@ -830,7 +830,14 @@ BEGIN
                   HINT = format('In the database where pg_cron is installed, run: '
                                 'SELECT cron.schedule_in_database(%L, %L, %L, %L);',
                                 job || '-' || current_database(), schedule,
-                                command, current_database());
+                                -- From another database, DROP EXTENSION
+                                -- cannot remove the job: once the extension
+                                -- is gone, its command does nothing instead
+                                -- of failing every minute.
+                                format('DO $job$BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_extension'
+                                       ' WHERE extname OPERATOR(pg_catalog.=) %L) THEN EXECUTE %L;'
+                                       ' END IF; END$job$', 'maintenance', command),
+                                current_database());
     END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)'
        INTO jobid
@@ -910,6 +917,8 @@ CREATE EVENT TRIGGER maintenance_drop_guard ON ddl_command_start
 -- pg_restore run with row_security = off (the setting exists for them), so
 -- a session with it off schedules nothing and says so.
 DO $$
+DECLARE
+    hint text;
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
         IF pg_catalog.current_setting('row_security') OPERATOR(pg_catalog.=) 'off' THEN
@@ -921,15 +930,18 @@ BEGIN
             PERFORM maintenance.schedule_transitions();
         END IF;
     ELSE
+        -- schedule_transitions() refuses, with the statement to run in
+        -- pg_cron's database as its HINT: the NOTICE passes it on.
+        BEGIN
+            PERFORM maintenance.schedule_transitions();
+        EXCEPTION WHEN object_not_in_prerequisite_state THEN
+            GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+        END;
         -- CREATE EXTENSION raises client_min_messages to WARNING for its
         -- script; this NOTICE is the one the user needs to see.
         PERFORM pg_catalog.set_config('client_min_messages', 'notice', true);
         RAISE NOTICE 'pg_cron is not installed in database "%"; maintenance.run_transitions() is not scheduled', pg_catalog.current_database()
-            USING HINT = pg_catalog.format('In the database where pg_cron is installed, run: '
-                                           'SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                           'maintenance-transitions-' OPERATOR(pg_catalog.||) pg_catalog.current_database(),
-                                           '* * * * *', 'SELECT maintenance.run_transitions()',
-                                           pg_catalog.current_database());
+            USING HINT = hint;
     END IF;
 END
 $$;

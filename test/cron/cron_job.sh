@@ -23,6 +23,11 @@ OTHER_DB=maintenance_cron_nopg
 OWNER_ROLE=maintenance_cron_owner
 JOB=maintenance-transitions
 COMMAND='SELECT maintenance.run_transitions()'
+# The command of a job scheduled from pg_cron's database for another one: it
+# does nothing once the extension is dropped there (DROP EXTENSION cannot
+# reach that job); as it stands in cron.job, and as an SQL literal.
+GUARDED="DO \$job\$BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'maintenance') THEN EXECUTE '$COMMAND'; END IF; END\$job\$"
+GUARDED_LITERAL=${GUARDED//\'/\'\'}
 
 passed=0
 failed=0
@@ -154,7 +159,7 @@ q "$CRON_DB" -c "DROP ROLE $OWNER_ROLE"
 createdb "$OTHER_DB"
 q "$OTHER_DB" -c "CREATE EXTENSION maintenance" 2>"$tmp/nopg.err"
 expected_notice="NOTICE:  pg_cron is not installed in database \"$OTHER_DB\"; maintenance.run_transitions() is not scheduled
-HINT:  In the database where pg_cron is installed, run: SELECT cron.schedule_in_database('$JOB-$OTHER_DB', '* * * * *', '$COMMAND', '$OTHER_DB');"
+HINT:  In the database where pg_cron is installed, run: SELECT cron.schedule_in_database('$JOB-$OTHER_DB', '* * * * *', '$GUARDED_LITERAL', '$OTHER_DB');"
 check "CREATE EXTENSION without pg_cron gives the NOTICE with the exact statement" \
 	"$expected_notice" "$(cat "$tmp/nopg.err")"
 check "CREATE EXTENSION without pg_cron schedules nothing" "" \
@@ -163,7 +168,7 @@ q "$OTHER_DB" -c '\set VERBOSITY verbose' -c "SELECT maintenance.schedule_transi
 	>/dev/null 2>"$tmp/sched.err"
 check "schedule_transitions() without pg_cron fails with 55000 and the same statement" \
 	"ERROR:  55000: pg_cron is not installed in database \"$OTHER_DB\"
-HINT:  In the database where pg_cron is installed, run: SELECT cron.schedule_in_database('$JOB-$OTHER_DB', '* * * * *', '$COMMAND', '$OTHER_DB');" \
+HINT:  In the database where pg_cron is installed, run: SELECT cron.schedule_in_database('$JOB-$OTHER_DB', '* * * * *', '$GUARDED_LITERAL', '$OTHER_DB');" \
 	"$(grep -E '^(ERROR|HINT):' "$tmp/sched.err")"
 check "unschedule_transitions() without pg_cron returns false" \
 	"f" "$(q "$OTHER_DB" -c "SELECT maintenance.unschedule_transitions()")"
@@ -173,9 +178,19 @@ check "unschedule_transitions() without pg_cron returns false" \
 statement=$(sed -n 's/^HINT:  In the database where pg_cron is installed, run: //p' "$tmp/nopg.err")
 q "$CRON_DB" -c "$statement" >/dev/null
 check "the HINT's statement schedules the job for the other database" \
-	"$JOB-$OTHER_DB|* * * * *|$COMMAND|$OTHER_DB|$PGUSER|t" "$(jobs_of "$JOB-$OTHER_DB")"
+	"$JOB-$OTHER_DB|* * * * *|$GUARDED|$OTHER_DB|$PGUSER|t" "$(jobs_of "$JOB-$OTHER_DB")"
+job_command=$(q "$CRON_DB" -c "SELECT command FROM cron.job WHERE jobname = '$JOB-$OTHER_DB'")
+q "$OTHER_DB" -c "SELECT maintenance.create_maintenance('due', now() - interval '1 minute',
+                    now() + interval '1 hour', ARRAY['a'])" >/dev/null
+q "$OTHER_DB" -c "$job_command" 2>"$tmp/job.err"
+check "its command runs the transitions there" "in_progress|" \
+	"$(q "$OTHER_DB" -c "SELECT status FROM maintenance.maintenances")|$(cat "$tmp/job.err")"
+q "$OTHER_DB" -c "DROP EXTENSION maintenance" 2>/dev/null
+status=0
+q "$OTHER_DB" -c "$job_command" 2>"$tmp/job.err" || status=$?
+check "after DROP EXTENSION there, its command does nothing and does not fail" "0|" \
+	"$status|$(cat "$tmp/job.err")"
 q "$CRON_DB" -c "SELECT cron.unschedule('$JOB-$OTHER_DB')" >/dev/null
-q "$OTHER_DB" -c "DROP EXTENSION maintenance"
 
 # --- postgres is left clean ----------------------------------------------
 cleanup
