@@ -758,7 +758,7 @@ printf '%s\n' "$hints" | qw >/dev/null 2>&1 || true
 qw -c "SELECT (SELECT array_agg(fn || ': ' || array_to_string(args, ' | ') ORDER BY fn DESC) FROM cron.calls)
               = ARRAY['unschedule: maintenance-transitions-' || current_database(),
                       'schedule_in_database: maintenance-transitions-' || current_database()
-                      || ' | * * * * * | SELECT maintenance.run_transitions() | ' || current_database()]
+                      || ' | * * * * * | DO \$job\$BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) ''maintenance'') THEN EXECUTE ''SELECT maintenance.run_transitions()''; END IF; END\$job\$ | ' || current_database()]
           AND to_regclass('public.injected') IS NULL
           AND current_database() = 'hostile''); CREATE TABLE injected (); --'" 2>&1 |
 	expect_t | check "the pg_cron statements printed by CREATE and DROP EXTENSION quote a hostile database name"
