@@ -14,15 +14,26 @@ OBJS = \
 	src/worker.o \
 	src/write.o
 
-DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+# The install script of the current version is built from the per-object
+# sources in sql/src (concatenated in the order of their names); the
+# scripts in sql/ are the released ones and are never edited: the base
+# install script of 0.1.0 and the upgrade script of each release.
+# PostgreSQL installs an older version through the base script and the
+# upgrades that lead to it.
+SQL_SOURCES = $(sort $(wildcard sql/src/*.sql))
+CURRENT_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built = $(CURRENT_SCRIPT)
+DATA = $(filter-out $(CURRENT_SCRIPT),$(wildcard sql/$(EXTENSION)--*.sql))
 
-# pg_regress: test/sql/*.sql against test/expected/*.out
+# pg_regress: test/sql/*.sql against expected/*.out; pg_isolation_regress:
+# test/specs/*.spec against expected/*.out.  Both runners look for a test's
+# input under the output directory first (test/sql, test/specs), and for
+# its expected output there, then under the input directory (expected/).
+# Results go to test/results.
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
-REGRESS_OPTS = --inputdir=test --outputdir=test/results
-
-# pg_isolation_regress: test/specs/*.spec against test/expected/*.out
+REGRESS_OPTS = --inputdir=. --outputdir=test
 ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --outputdir=test/results/isolation
+ISOLATION_OPTS = --inputdir=. --outputdir=test
 
 # prove: test/t/*.pl (PostgreSQL::Test::Cluster) on clusters of their own, for
 # what needs preloading, restarts or a standby.  `make installcheck` runs them
@@ -41,6 +52,11 @@ PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+$(CURRENT_SCRIPT): $(SQL_SOURCES) $(EXTENSION).control
+	{ printf '/* %s: built by make from sql/src; edit those files */\n\n' '$(notdir $@)'; \
+	  printf '\\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \\quit\n'; \
+	  for f in $(SQL_SOURCES); do printf '\n'; cat "$$f"; done; } > $@
 
 # The benchmark (BENCHMARKS.md): builds, installs, runs on its own cluster.
 .PHONY: bench

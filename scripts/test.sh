@@ -103,13 +103,10 @@ run_pg_regress() { # run_pg_regress SUITE MAKEVAR-ASSIGNMENTS...
 		failed=1
 	fi
 	if [ "$failed" -gt 0 ]; then
-		local diffs
-		for diffs in test/results/regression.diffs test/results/isolation/regression.diffs; do
-			if [ -s "$diffs" ]; then
-				say "$diffs"
-				cat "$diffs"
-			fi
-		done
+		if [ -s test/regression.diffs ]; then
+			say "test/regression.diffs"
+			cat test/regression.diffs
+		fi
 	fi
 	record "$suite" "$ok" "$failed"
 }
@@ -117,7 +114,7 @@ run_pg_regress() { # run_pg_regress SUITE MAKEVAR-ASSIGNMENTS...
 shopt -s nullglob
 # A spec whose step blocks for good fails after 2 x 30 s instead of 2 x 180 s.
 export PGISOLATIONTIMEOUT=${PGISOLATIONTIMEOUT:-30}
-rm -f test/results/regression.diffs test/results/isolation/regression.diffs
+rm -f test/regression.diffs
 
 sql_tests=(test/sql/*.sql)
 if [ ${#sql_tests[@]} -gt 0 ]; then

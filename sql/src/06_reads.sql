@@ -1,0 +1,100 @@
+-- 06_reads.sql: read functions
+
+/* ---------------------------------------------------------------------
+ * Reads
+ * ------------------------------------------------------------------ */
+
+CREATE FUNCTION maintenance.list_maintenances(
+    status maintenance.status DEFAULT NULL,
+    system_id text DEFAULT NULL)
+RETURNS SETOF maintenance.maintenances_with_systems
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    -- One query per filter, so that each can use its index: a system's
+    -- maintenances through maintenance_systems (system_id, maintenance_id),
+    -- not a scan of the whole history.
+    IF list_maintenances.system_id IS NULL THEN
+        RETURN QUERY
+            SELECT v.*
+              FROM maintenance.maintenances_with_systems v
+             WHERE list_maintenances.status IS NULL OR v.status = list_maintenances.status
+             ORDER BY v.start_at, v.id;
+    ELSE
+        RETURN QUERY
+            SELECT v.*
+              FROM maintenance.maintenances_with_systems v
+             WHERE v.id IN (SELECT s.maintenance_id
+                              FROM maintenance.maintenance_systems s
+                             WHERE s.system_id = list_maintenances.system_id)
+               AND (list_maintenances.status IS NULL OR v.status = list_maintenances.status)
+             ORDER BY v.start_at, v.id;
+    END IF;
+END
+$$;
+
+CREATE FUNCTION maintenance.get_maintenance(id uuid)
+RETURNS maintenance.maintenances_with_systems
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT v.* FROM maintenance.maintenances_with_systems v
+     WHERE v.id = get_maintenance.id
+$$;
+
+CREATE FUNCTION maintenance.get_maintenance_updates(maintenance_id uuid)
+RETURNS SETOF maintenance.maintenance_updates
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT u.* FROM maintenance.maintenance_updates u
+     WHERE u.maintenance_id = get_maintenance_updates.maintenance_id
+     ORDER BY u.position
+$$;
+
+CREATE FUNCTION maintenance.get_maintenances_for_system(system_id text)
+RETURNS SETOF maintenance.maintenances_with_systems
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT v.*
+      FROM maintenance.maintenances_with_systems v
+     WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]
+       AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+     ORDER BY v.start_at, v.id
+$$;
+
+-- One probe of maintenances_active_systems per distinct system asked, in
+-- one statement: no round trip per system, and a plan that does not depend
+-- on how many systems are asked.
+CREATE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
+RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT asked.system_id,
+           ARRAY(SELECT v
+                   FROM maintenance.maintenances_with_systems v
+                  WHERE v.system_ids @> ARRAY[asked.system_id]
+                    AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+                  ORDER BY v.start_at, v.id)
+      FROM (SELECT DISTINCT a.system_id
+              FROM unnest(get_bulk_maintenances_for_systems.system_ids) AS a(system_id)
+             WHERE a.system_id IS NOT NULL) AS asked
+     ORDER BY asked.system_id COLLATE "C"
+$$;
+
+CREATE FUNCTION maintenance.has_active_maintenance_with_suppression(system_id text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT EXISTS (
+        SELECT 1
+          FROM maintenance.maintenances m
+         WHERE m.system_ids @> ARRAY[has_active_maintenance_with_suppression.system_id]
+           AND m.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+           AND m.status = 'in_progress'
+           AND m.suppress_notifications)
+$$;
