@@ -6,8 +6,11 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 MODULE_big = maintenance
 OBJS = \
 	src/events.o \
+	src/ical_recur.o \
 	src/json.o \
 	src/maintenance.o \
+	src/series_preview.o \
+	src/series_rule.o \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \
@@ -49,6 +52,8 @@ PG_CONFIG ?= pg_config
 # Warnings are errors in our code; the server's headers are system headers.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
+# Recurrence rules: libical (Debian libical-dev), wrapped in src/ical_recur.c.
+SHLIB_LINK += -lical
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -35,6 +35,7 @@ DEB_PACKAGES=(
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	libpq-dev
+	libical-dev
 	cppcheck
 	make
 	gcc

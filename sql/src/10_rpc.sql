@@ -262,12 +262,16 @@ BEGIN
                       maintenance.has_active_maintenance_with_suppression(
                           maintenance.rpc_text(input, 'systemId', true)));
 
+    ELSIF method = ANY ('{createSeries,updateSeries,getSeries,listSeries,deleteSeries,previewSeries}') THEN
+        result := maintenance.rpc_series(method, input);
+
     ELSE
         RAISE EXCEPTION 'unrecognized method "%"', method
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance and hasActiveMaintenanceWithSuppression.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, '
+                         'createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
     END IF;
 
     RETURN result;
