@@ -82,8 +82,9 @@ recur_take_until(struct icalrecurrencetype *recur, RecurUntil *until)
 /*
  * Parse rrule (with or without the "RRULE:" prefix).  Refuses what libical
  * cannot parse and what a maintenance window has no use for (see the
- * README, "Recurring windows"): frequencies under an hour, RSCALE, and an
- * hourly rule with day filters, whose impossible forms (BYMONTH=2;
+ * README, "Recurring windows"): frequencies under an hour, RSCALE,
+ * BYWEEKNO (libical 3.0 gets it wrong: a Tuesday for BYWEEKNO=1;BYDAY=MO),
+ * and an hourly rule with day filters, whose impossible forms (BYMONTH=2;
  * BYMONTHDAY=30) libical would search for seconds without a way to cancel.
  */
 RecurRule *
@@ -130,6 +131,12 @@ recur_parse(const char *rrule, const char *field)
 				 errmsg("\"%s\" must not recur more often than hourly", field),
 				 errdetail("The frequency given is %s.",
 						   recur.freq == ICAL_SECONDLY_RECURRENCE ? "SECONDLY" : "MINUTELY")));
+	if (recur.by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must not use BYWEEKNO", field),
+				 errdetail("The version of libical in use yields wrong dates for BYWEEKNO."),
+				 errhint("Use BYMONTH with BYDAY or BYMONTHDAY instead.")));
 	if (recur.freq == ICAL_HOURLY_RECURRENCE &&
 		(recur.by_month[0] != ICAL_RECURRENCE_ARRAY_MAX ||
 		 recur.by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
