@@ -9,6 +9,7 @@ OBJS = \
 	src/ical_recur.o \
 	src/json.o \
 	src/maintenance.o \
+	src/series.o \
 	src/series_preview.o \
 	src/series_rule.o \
 	src/spi_util.o \

@@ -7,6 +7,7 @@
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
+#include "series.h"
 
 #include "catalog/objectaccess.h"
 #include "catalog/pg_extension.h"
@@ -139,6 +140,8 @@ _PG_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	/* maintenance.series_horizon */
+	series_init();
 	/* maintenance.worker_databases; the launcher when preloaded */
 	worker_init();
 	MarkGUCPrefixReserved("maintenance");

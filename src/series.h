@@ -84,4 +84,9 @@ extern TimestampTz series_local_to_utc(Timestamp local, pg_tz *tz);
 extern int	series_expand(const SeriesRule *s, TimestampTz from, ExpandFrom mode,
 						  TimestampTz before, int max, Occurrence *out);
 
+/* series.c: series writes and the materialization of occurrences */
+extern int	series_horizon_minutes;
+extern void series_init(void);
+extern int	series_materialize_due(TimestampTz as_of, int *failed);
+
 #endif							/* SERIES_H */

@@ -23,6 +23,7 @@
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
+#include "series.h"
 
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -308,7 +309,7 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 
 /*
  * maintenance.run_transitions(as_of timestamptz DEFAULT NULL,
- *							   OUT started, OUT completed, OUT failed)
+ *							   OUT started, OUT completed, OUT failed, OUT created)
  *
  * as_of is the moment to sweep for (the current time when null); tests
  * pass a fixed one instead of waiting for time to pass.
@@ -319,8 +320,9 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	SweepCounts counts = {0, 0, 0};
 	TimestampTz as_of;
 	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			created = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -342,6 +344,8 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	else
 	{
 		SPI_connect();
+		/* series first: an occurrence due now starts in this run */
+		created = series_materialize_due(as_of, &counts.failed);
 		sweep(&start_step, as_of, &counts.started, &counts.failed);
 		sweep(&complete_step, as_of, &counts.completed, &counts.failed);
 		SPI_finish();
@@ -355,5 +359,6 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(counts.started);
 	values[1] = Int32GetDatum(counts.completed);
 	values[2] = Int32GetDatum(counts.failed);
+	values[3] = Int32GetDatum(created);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -30,6 +30,8 @@ AS $$
             'systemIds', to_jsonb(m.system_ids))
         || CASE WHEN m.description IS NULL THEN '{}'::jsonb
                 ELSE jsonb_build_object('description', m.description) END
+        || CASE WHEN m.series_id IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('seriesId', m.series_id) END
     END
 $$;
 
