@@ -10,6 +10,7 @@ OBJS = \
 	src/json.o \
 	src/maintenance.o \
 	src/series.o \
+	src/series_materialize.o \
 	src/series_preview.o \
 	src/series_rule.o \
 	src/spi_util.o \

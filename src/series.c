@@ -1,27 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * series.c
- *	  The write path of series: create and delete, and the materialization
- *	  of their occurrences (by create, and by run_transitions).
- *
- *	  An occurrence is created through maintenance.create_maintenance(),
- *	  the write path of every maintenance, so it emits the events of
- *	  createMaintenance; then it is tied to its series and its original
- *	  local start.  The series row is locked first: runs that overlap
- *	  materialize a series one after the other, and the unique index on
- *	  (series_id, occurrence_start) holds whatever happens.
- *
- *	  Each series remembers the latest start it has dealt with
- *	  (materialized_through) and when it is due again (materialize_at: the
- *	  next start minus the horizon, or the latest start once that has come,
- *	  so that the next occurrence exists when none is that close).  With
- *	  nothing to create, run_transitions probes one partial index.
+ *	  Series: the setting maintenance.series_horizon, the SQL functions
+ *	  that write series (create, update, delete; their occurrences in
+ *	  series_materialize.c) and the trigger that marks an occurrence
+ *	  changed on its own.
  *
  *-------------------------------------------------------------------------
  */
 #include "series.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -30,33 +20,25 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
 PG_FUNCTION_INFO_V1(maintenance_create_series);
+PG_FUNCTION_INFO_V1(maintenance_update_series);
 PG_FUNCTION_INFO_V1(maintenance_delete_series);
 PG_FUNCTION_INFO_V1(maintenance_mark_overridden_occurrence);
 
 /* maintenance.series_horizon: how far ahead occurrences exist */
 int			series_horizon_minutes = 30 * 24 * 60;
 
-/* occurrences one materialization of one series creates at most */
-#define SERIES_MAX_PER_RUN		1000
-/* series one run_transitions materializes per probe */
-#define SERIES_PROBE_BATCH		100
-
 /* The series' own writes to its occurrences are not overrides. */
-static bool series_writing = false;
+bool		series_writing = false;
 
 static SPIPlanPtr insert_series_plan;
-static SPIPlanPtr lock_series_plan;
-static SPIPlanPtr read_series_plan;
-static SPIPlanPtr create_occurrence_plan;
-static SPIPlanPtr tie_occurrence_plan;
-static SPIPlanPtr mark_series_plan;
 static SPIPlanPtr end_series_plan;
 static SPIPlanPtr delete_scheduled_plan;
-static SPIPlanPtr due_series_plan;
+static SPIPlanPtr update_series_plan;
 
 void
 series_init(void)
@@ -143,277 +125,6 @@ series_check_reminders(FunctionCallInfo fcinfo, int argno)
 }
 
 /* ----------------------------------------------------------------------
- * Materialization
- * ---------------------------------------------------------------------- */
-
-/* What an occurrence copies from its series, and where the series stands. */
-typedef struct SeriesState
-{
-	SeriesRule	rule;
-	Datum		values[4];		/* title, description, suppress, system_ids */
-	bool		nulls[4];
-	TimestampTz rule_changed_at;
-	bool		has_through;
-	TimestampTz materialized_through;
-	bool		ended;
-} SeriesState;
-
-/* Read a series (locked by the caller); false if there is none. */
-static bool
-series_read(Datum series_id, SeriesState *st)
-{
-	bool		isnull;
-
-	run_plan(cached_plan(&read_series_plan,
-						 "SELECT s.rrule, s.time_zone, s.first_start, s.duration, s.exdates,"
-						 " s.title, s.description, s.suppress_notifications, s.system_ids,"
-						 " s.rule_changed_at, s.materialized_through, s.ended_at IS NOT NULL"
-						 " FROM maintenance.series s WHERE s.id OPERATOR(pg_catalog.=) $1",
-						 1, (Oid[]) {UUIDOID}),
-			 &series_id, NULL, false, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-		return false;
-	series_rule_init(&st->rule, spi_text(0, 1), spi_text(0, 2),
-					 DatumGetTimestamp(spi_datum(0, 3, &isnull)),
-					 DatumGetIntervalP(spi_datum(0, 4, &isnull)),
-					 DatumGetArrayTypeP(spi_datum(0, 5, &isnull)));
-	for (int i = 0; i < 4; i++)
-		st->values[i] = spi_datum(0, 6 + i, &st->nulls[i]);
-	st->rule_changed_at = DatumGetTimestampTz(spi_datum(0, 10, &isnull));
-	st->materialized_through = DatumGetTimestampTz(spi_datum(0, 11, &isnull));
-	st->has_through = !isnull;
-	st->ended = DatumGetBool(spi_datum(0, 12, &isnull));
-	return true;
-}
-
-/*
- * Create one occurrence through create_maintenance(), unless it exists or
- * was deleted; then tie it to its series.  Returns whether it was created.
- */
-static bool
-series_create_occurrence(Datum series_id, const SeriesState *st, const Occurrence *o)
-{
-	Datum		values[8];
-	bool		nulls[8] = {false};
-	Datum		tie[3];
-	bool		isnull;
-
-	values[0] = series_id;
-	values[1] = st->values[0];
-	values[2] = TimestampTzGetDatum(o->start_at);
-	values[3] = TimestampTzGetDatum(o->end_at);
-	values[4] = st->values[3];
-	values[5] = st->values[1];
-	nulls[5] = st->nulls[1];
-	values[6] = st->values[2];
-	values[7] = TimestampGetDatum(o->local_start);
-	run_plan(cached_plan(&create_occurrence_plan,
-						 "SELECT (maintenance.create_maintenance(title => $2, start_at => $3,"
-						 " end_at => $4, system_ids => $5, description => $6,"
-						 " suppress_notifications => $7)).id"
-						 " WHERE NOT EXISTS (SELECT FROM maintenance.maintenances m"
-						 "  WHERE m.series_id OPERATOR(pg_catalog.=) $1"
-						 "  AND m.occurrence_start OPERATOR(pg_catalog.=) $8)"
-						 " AND NOT EXISTS (SELECT FROM maintenance.series_deleted_occurrences d"
-						 "  WHERE d.series_id OPERATOR(pg_catalog.=) $1"
-						 "  AND d.occurrence_start OPERATOR(pg_catalog.=) $8)",
-						 8, (Oid[]) {UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-						 TEXTARRAYOID, TEXTOID, BOOLOID, TIMESTAMPOID}),
-			 values, nulls, false, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-		return false;
-
-	tie[0] = spi_datum(0, 1, &isnull);
-	tie[1] = series_id;
-	tie[2] = TimestampGetDatum(o->local_start);
-	run_plan(cached_plan(&tie_occurrence_plan,
-						 "UPDATE maintenance.maintenances SET series_id = $2, occurrence_start = $3"
-						 " WHERE id OPERATOR(pg_catalog.=) $1",
-						 3, (Oid[]) {UUIDOID, UUIDOID, TIMESTAMPOID}),
-			 tie, NULL, false, SPI_OK_UPDATE);
-	return true;
-}
-
-/* Record how far the series is materialized and when it is due again. */
-static void
-series_mark(Datum series_id, bool has_through, TimestampTz through,
-			bool has_due, TimestampTz due)
-{
-	Datum		values[3] = {series_id, TimestampTzGetDatum(through), TimestampTzGetDatum(due)};
-	bool		nulls[3] = {false, !has_through, !has_due};
-
-	run_plan(cached_plan(&mark_series_plan,
-						 "UPDATE maintenance.series SET materialized_through = $2, materialize_at = $3"
-						 " WHERE id OPERATOR(pg_catalog.=) $1",
-						 3, (Oid[]) {UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID}),
-			 values, nulls, false, SPI_OK_UPDATE);
-}
-
-/*
- * Create the occurrences of a locked series that start before now plus the
- * horizon, and the next one when none is that close.  Returns how many
- * were created.
- */
-static int
-series_materialize_locked(Datum series_id, TimestampTz now)
-{
-	const int64 horizon = (int64) series_horizon_minutes * USECS_PER_MINUTE;
-	SeriesState st;
-	Occurrence *occ = palloc(sizeof(Occurrence) * SERIES_MAX_PER_RUN);
-	Occurrence	next;
-	TimestampTz from;
-	ExpandFrom	mode;
-	int			n;
-	int			created = 0;
-	bool		has_due;
-	TimestampTz due = 0;
-
-	if (!series_read(series_id, &st) || st.ended)
-		return 0;
-	/* first time: all that had not ended when the rule was set; then onwards */
-	from = st.has_through ? st.materialized_through + 1 : st.rule_changed_at;
-	mode = st.has_through ? EXPAND_STARTING_AT_OR_AFTER : EXPAND_ENDING_AFTER;
-	n = series_expand(&st.rule, from, mode, now + horizon, SERIES_MAX_PER_RUN, occ);
-	if (n == 0 && (!st.has_through || st.materialized_through < now))
-		n = series_expand(&st.rule, from, mode, DT_NOEND, 1, occ);
-
-	for (int i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (series_create_occurrence(series_id, &st, &occ[i]))
-			created++;
-	}
-	if (n > 0)
-	{
-		st.has_through = true;
-		st.materialized_through = occ[n - 1].start_at;
-	}
-
-	/* due again: more to do now, or when the next start nears */
-	has_due = true;
-	if (n == SERIES_MAX_PER_RUN)
-		due = now;
-	else if (series_expand(&st.rule, st.has_through ? st.materialized_through + 1 : from,
-						   st.has_through ? EXPAND_STARTING_AT_OR_AFTER : mode,
-						   DT_NOEND, 1, &next) == 1)
-		due = st.has_through ? Min(next.start_at - horizon, st.materialized_through) :
-			next.start_at - horizon;
-	else
-		has_due = false;
-	series_mark(series_id, st.has_through, st.materialized_through, has_due, due);
-	return created;
-}
-
-/* The occurrences of one series, locked first (create and update). */
-static int
-series_materialize(Datum series_id, TimestampTz now)
-{
-	run_plan(cached_plan(&lock_series_plan,
-						 "SELECT FROM maintenance.series s WHERE s.id OPERATOR(pg_catalog.=) $1"
-						 " FOR NO KEY UPDATE",
-						 1, (Oid[]) {UUIDOID}),
-			 &series_id, NULL, false, SPI_OK_SELECT);
-	return series_materialize_locked(series_id, now);
-}
-
-/*
- * Materialize one series in a subtransaction: a failure is a WARNING and
- * undoes only this series.  A cancel ends the run.
- */
-static int
-series_materialize_in_subtransaction(Datum series_id, TimestampTz now, bool *failed)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile int created = 0;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		created = series_materialize_locked(series_id, now);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("could not create the occurrences of series \"%s\": %s",
-						DatumGetCString(DirectFunctionCall1(uuid_out, series_id)),
-						edata->message)));
-		FreeErrorData(edata);
-		created = 0;
-		*failed = true;
-	}
-	PG_END_TRY();
-	return created;
-}
-
-/*
- * For run_transitions (SPI connected): materialize every series that is
- * due at as_of, walking the partial index in order; a series locked by
- * another run is that run's to do.  Returns how many occurrences were
- * created; failed counts the series that failed.
- */
-int
-series_materialize_due(TimestampTz as_of, int *failed)
-{
-	TimestampTz after_at = DT_NOBEGIN;
-	Datum		after_id = DirectFunctionCall1(uuid_in, CStringGetDatum("00000000-0000-0000-0000-000000000000"));
-	int			created = 0;
-
-	for (;;)
-	{
-		Datum		values[3] = {TimestampTzGetDatum(as_of), TimestampTzGetDatum(after_at), after_id};
-		Datum		ids[SERIES_PROBE_BATCH];
-		TimestampTz ats[SERIES_PROBE_BATCH];
-		uint64		n;
-		bool		isnull;
-
-		run_plan(cached_plan(&due_series_plan,
-							 "SELECT s.id, s.materialize_at FROM maintenance.series s"
-							 " WHERE s.ended_at IS NULL AND s.materialize_at IS NOT NULL"
-							 " AND s.materialize_at OPERATOR(pg_catalog.<=) $1"
-							 " AND (s.materialize_at, s.id) OPERATOR(pg_catalog.>) ($2, $3)"
-							 " ORDER BY s.materialize_at, s.id LIMIT " CppAsString2(SERIES_PROBE_BATCH)
-							 " FOR NO KEY UPDATE SKIP LOCKED",
-							 3, (Oid[]) {TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID}),
-				 values, NULL, false, SPI_OK_SELECT);
-		n = SPI_processed;
-		for (uint64 i = 0; i < n; i++)
-		{
-			ids[i] = datumCopy(spi_datum(i, 1, &isnull), false, UUID_LEN);
-			ats[i] = DatumGetTimestampTz(spi_datum(i, 2, &isnull));
-		}
-		for (uint64 i = 0; i < n; i++)
-		{
-			bool		one_failed = false;
-
-			created += series_materialize_in_subtransaction(ids[i], as_of, &one_failed);
-			if (one_failed)
-				(*failed)++;
-		}
-		if (n < SERIES_PROBE_BATCH)
-			break;
-		after_at = ats[n - 1];
-		after_id = ids[n - 1];
-	}
-	return created;
-}
-
-/* ----------------------------------------------------------------------
  * SQL functions
  * ---------------------------------------------------------------------- */
 
@@ -481,6 +192,87 @@ maintenance_create_series(PG_FUNCTION_ARGS)
 }
 
 /*
+ * update_series(id, title, description, suppress_notifications,
+ *               system_ids, rrule, time_zone, first_start, duration,
+ *               exdates, reminders, clear_description): null leaves a
+ * field as it is.  A changed rule (rrule, zone, first start, duration,
+ * exceptions) is materialized afresh from now.
+ */
+Datum
+maintenance_update_series(PG_FUNCTION_ARGS)
+{
+	Datum		values[12];
+	bool		nulls[12];
+	Datum		id;
+	Datum		result;
+	SeriesState st;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	series_require(PG_ARGISNULL(0), "id", "id");
+	if (!PG_ARGISNULL(1))
+		series_check_title(fcinfo, 1);
+	if (!PG_ARGISNULL(4))
+		series_check_system_ids(fcinfo, 4);
+	series_check_reminders(fcinfo, 10);
+	for (int i = 0; i < 12; i++)
+	{
+		values[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+		nulls[i] = PG_ARGISNULL(i);
+	}
+	if (nulls[11])
+	{
+		values[11] = BoolGetDatum(false);
+		nulls[11] = false;
+	}
+	id = values[0];
+
+	SPI_connect();
+	if (!series_lock(id))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("series \"%s\" does not exist",
+						DatumGetCString(DirectFunctionCall1(uuid_out, id)))));
+	if (series_read(id, &st) && st.ended)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("series \"%s\" has ended",
+						DatumGetCString(DirectFunctionCall1(uuid_out, id))),
+				 errdetail("A deleted series is kept for its history and cannot be changed.")));
+
+	run_plan(cached_plan(&update_series_plan,
+						 "UPDATE maintenance.series s SET"
+						 " title = COALESCE($2, s.title),"
+						 " description = CASE WHEN $12 THEN NULL ELSE COALESCE($3, s.description) END,"
+						 " suppress_notifications = COALESCE($4, s.suppress_notifications),"
+						 " system_ids = CASE WHEN $5 IS NULL THEN s.system_ids ELSE " SORTED_SYSTEM_IDS("$5") " END,"
+						 " rrule = COALESCE($6, s.rrule), time_zone = COALESCE($7, s.time_zone),"
+						 " first_start = COALESCE($8, s.first_start),"
+						 " duration = COALESCE($9, s.duration), exdates = COALESCE($10, s.exdates),"
+						 " reminders = COALESCE($11, s.reminders),"
+						 " updated_at = pg_catalog.now(),"
+						 " rule_changed_at = CASE WHEN r.changed THEN pg_catalog.now() ELSE s.rule_changed_at END,"
+						 " materialized_through = CASE WHEN r.changed THEN NULL ELSE s.materialized_through END"
+						 " FROM (SELECT (x.rrule, x.time_zone, x.first_start, x.duration, x.exdates)"
+						 "  IS DISTINCT FROM (COALESCE($6, x.rrule), COALESCE($7, x.time_zone),"
+						 "  COALESCE($8, x.first_start), COALESCE($9, x.duration),"
+						 "  COALESCE($10, x.exdates)) AS changed"
+						 "  FROM maintenance.series x WHERE x.id OPERATOR(pg_catalog.=) $1) r"
+						 " WHERE s.id OPERATOR(pg_catalog.=) $1",
+						 12, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, BOOLOID, TEXTARRAYOID,
+						 TEXTOID, TEXTOID, TIMESTAMPOID, INTERVALOID, TIMESTAMPARRAYOID,
+						 INTERVALARRAYOID, BOOLOID}),
+			 values, nulls, false, SPI_OK_UPDATE);
+
+	/* validates the rule as it now is (an error undoes the update) */
+	series_read(id, &st);
+	series_reconcile(id, &st, now);
+	series_materialize_locked(id, now);
+	result = series_row(id);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+/*
  * delete_series(id): the series ends.  Its scheduled occurrences are
  * deleted through delete_maintenance() (with its events); one in progress
  * runs on; past ones stay.  False when there is no such series.
@@ -495,7 +287,7 @@ maintenance_delete_series(PG_FUNCTION_ARGS)
 	SPI_connect();
 	run_plan(cached_plan(&end_series_plan,
 						 "UPDATE maintenance.series"
-						 " SET ended_at = pg_catalog.coalesce(ended_at, pg_catalog.now()),"
+						 " SET ended_at = COALESCE(ended_at, pg_catalog.now()),"
 						 " updated_at = CASE WHEN ended_at IS NULL THEN pg_catalog.now() ELSE updated_at END,"
 						 " materialize_at = NULL"
 						 " WHERE id OPERATOR(pg_catalog.=) $1",

@@ -84,9 +84,29 @@ extern TimestampTz series_local_to_utc(Timestamp local, pg_tz *tz);
 extern int	series_expand(const SeriesRule *s, TimestampTz from, ExpandFrom mode,
 						  TimestampTz before, int max, Occurrence *out);
 
-/* series.c: series writes and the materialization of occurrences */
+/* series.c: the series' writes */
 extern int	series_horizon_minutes;
+extern bool series_writing;		/* the series writes its occurrences */
 extern void series_init(void);
+
+/* series_materialize.c: the occurrences of series as maintenances */
+/* What an occurrence copies from its series, and where the series stands. */
+typedef struct SeriesState
+{
+	SeriesRule	rule;
+	Datum		values[4];		/* title, description, suppress, system_ids */
+	bool		nulls[4];
+	TimestampTz rule_changed_at;
+	bool		has_through;
+	TimestampTz materialized_through;
+	bool		ended;
+} SeriesState;
+
+extern bool series_lock(Datum series_id);
+extern bool series_read(Datum series_id, SeriesState *st);
+extern int	series_materialize_locked(Datum series_id, TimestampTz now);
+extern int	series_materialize(Datum series_id, TimestampTz now);
+extern void series_reconcile(Datum series_id, const SeriesState *st, TimestampTz now);
 extern int	series_materialize_due(TimestampTz as_of, int *failed);
 
 #endif							/* SERIES_H */

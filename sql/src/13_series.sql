@@ -113,7 +113,10 @@ AS 'MODULE_PATHNAME', 'maintenance_mark_overridden_occurrence';
 CREATE TRIGGER maintenances_mark_overridden_occurrence
     BEFORE UPDATE OF title, description, suppress_notifications, start_at, end_at, system_ids
     ON maintenance.maintenances
-    FOR EACH ROW WHEN (OLD.series_id IS NOT NULL)
+    FOR EACH ROW WHEN (OLD.series_id IS NOT NULL
+        AND (OLD.title, OLD.description, OLD.suppress_notifications, OLD.start_at, OLD.end_at, OLD.system_ids)
+            IS DISTINCT FROM
+            (NEW.title, NEW.description, NEW.suppress_notifications, NEW.start_at, NEW.end_at, NEW.system_ids))
     EXECUTE FUNCTION maintenance.mark_overridden_occurrence();
 
 /* ---------------------------------------------------------------------
@@ -135,6 +138,24 @@ RETURNS maintenance.series
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS 'MODULE_PATHNAME', 'maintenance_create_series';
+
+CREATE FUNCTION maintenance.update_series(
+    id uuid,
+    title text DEFAULT NULL,
+    description text DEFAULT NULL,
+    suppress_notifications boolean DEFAULT NULL,
+    system_ids text[] DEFAULT NULL,
+    rrule text DEFAULT NULL,
+    time_zone text DEFAULT NULL,
+    first_start timestamp DEFAULT NULL,
+    duration interval DEFAULT NULL,
+    exdates timestamp[] DEFAULT NULL,
+    reminders interval[] DEFAULT NULL,
+    clear_description boolean DEFAULT false)
+RETURNS maintenance.series
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_update_series';
 
 CREATE FUNCTION maintenance.delete_series(id uuid)
 RETURNS boolean
@@ -391,6 +412,25 @@ BEGIN
                    exdates => coalesce(maintenance.rpc_local_time_array(input, 'exdates'), '{}'),
                    reminders => coalesce(maintenance.rpc_duration_array(input, 'reminders'), '{}')) s;
 
+    ELSIF method = 'updateSeries' THEN
+        PERFORM maintenance.rpc_check_fields(method, input,
+            '{id,title,description,suppressNotifications,systemIds,rrule,timeZone,firstStart,duration,exdates,reminders}');
+        SELECT maintenance.series_json(s) INTO result
+          FROM maintenance.update_series(
+                   id => maintenance.rpc_uuid(input, 'id'),
+                   title => maintenance.rpc_text(input, 'title'),
+                   description => maintenance.rpc_text(input, 'description'),
+                   clear_description => input ? 'description'
+                                        AND jsonb_typeof(input -> 'description') = 'null',
+                   suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                   rrule => maintenance.rpc_text(input, 'rrule'),
+                   time_zone => maintenance.rpc_text(input, 'timeZone'),
+                   first_start => maintenance.rpc_local_time(input, 'firstStart'),
+                   duration => maintenance.rpc_duration(input, 'duration'),
+                   exdates => maintenance.rpc_local_time_array(input, 'exdates'),
+                   reminders => maintenance.rpc_duration_array(input, 'reminders')) s;
+
     ELSIF method = 'getSeries' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{id}');
         SELECT CASE WHEN s.id IS NULL THEN 'null'::jsonb ELSE
@@ -457,6 +497,7 @@ REVOKE ALL ON FUNCTION
     maintenance.remember_deleted_occurrence(),
     maintenance.mark_overridden_occurrence(),
     maintenance.create_series(text, text[], text, text, timestamp, interval, text, boolean, timestamp[], interval[]),
+    maintenance.update_series(uuid, text, text, boolean, text[], text, text, timestamp, interval, timestamp[], interval[], boolean),
     maintenance.delete_series(uuid),
     maintenance.get_series(uuid),
     maintenance.list_series(text),

@@ -121,7 +121,12 @@ read_everything() {
 		  FROM unnest(ARRAY['web', 'db', 'cache', 'mail', 'api', 'none']) AS s ORDER BY s;
 		SELECT 'bulk', maintenance.rpc('getBulkMaintenancesForSystems',
 		       '{"systemIds": ["web", "db", "cache", "mail", "api", "none"]}');
-		SELECT 'bulk typed', b.system_id, b.maintenances
+		-- the view's columns of 0.1.0 to 0.3.0 (0.4.0 adds series_id)
+		SELECT 'bulk typed', b.system_id,
+		       (SELECT array_agg((m.id, m.title, m.description, m.suppress_notifications, m.status,
+		                          m.start_at, m.end_at, m.created_at, m.updated_at, m.system_ids)::text
+		                         ORDER BY m.i)
+		          FROM unnest(b.maintenances) WITH ORDINALITY AS m)
 		  FROM maintenance.get_bulk_maintenances_for_systems(ARRAY['web', 'db', 'cache', 'none']) AS b;
 		SELECT 'replay', e FROM maintenance.replay_events(0, 1000) AS e;
 		SELECT 'consumer', c.* FROM maintenance.event_consumers c ORDER BY name;

@@ -192,3 +192,5 @@ SELECT pg_temp.try(format('SELECT maintenance.rpc(''previewSeries'', %L)', i))
 -- duration_iso: intervals as RFC 5545 writes them
 SELECT d, maintenance.duration_iso(d)
   FROM unnest('{PT2H,PT1H30M,P1D,P1W,P2W,P1DT12H,PT45S,P10D,PT36H}'::interval[]) AS d;
+
+DROP EXTENSION maintenance;
