@@ -108,5 +108,6 @@ extern int	series_materialize_locked(Datum series_id, TimestampTz now);
 extern int	series_materialize(Datum series_id, TimestampTz now);
 extern void series_reconcile(Datum series_id, const SeriesState *st, TimestampTz now);
 extern int	series_materialize_due(TimestampTz as_of, int *failed);
+extern TimestampTz series_next_materialization(TimestampTz as_of);
 
 #endif							/* SERIES_H */

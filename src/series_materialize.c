@@ -47,6 +47,7 @@ static SPIPlanPtr lock_unchanged_plan;
 static SPIPlanPtr update_occurrence_plan;
 static SPIPlanPtr delete_occurrence_plan;
 static SPIPlanPtr forget_deleted_plan;
+static SPIPlanPtr next_materialization_plan;
 
 /* ----------------------------------------------------------------------
  * Materialization
@@ -129,6 +130,36 @@ series_create_occurrence(Datum series_id, const SeriesState *st, const Occurrenc
 	return true;
 }
 
+/* Whether this database's schema has series (0.4.0 on). */
+static bool
+series_schema_present(void)
+{
+	return OidIsValid(get_relname_relid("series", get_namespace_oid("maintenance", false)));
+}
+
+/*
+ * For the background worker (SPI connected): the next time after as_of at
+ * which a series is due to be materialized, or DT_NOEND.
+ */
+TimestampTz
+series_next_materialization(TimestampTz as_of)
+{
+	Datum		arg = TimestampTzGetDatum(as_of);
+	bool		isnull;
+	Datum		d;
+
+	if (!series_schema_present())
+		return DT_NOEND;
+	run_plan(cached_plan(&next_materialization_plan,
+						 "SELECT pg_catalog.min(s.materialize_at) FROM maintenance.series s"
+						 " WHERE s.ended_at IS NULL AND s.materialize_at IS NOT NULL"
+						 " AND s.materialize_at OPERATOR(pg_catalog.>) $1",
+						 1, (Oid[]) {TIMESTAMPTZOID}),
+			 &arg, NULL, false, SPI_OK_SELECT);
+	d = spi_datum(0, 1, &isnull);
+	return isnull ? DT_NOEND : DatumGetTimestampTz(d);
+}
+
 /* Record how far the series is materialized and when it is due again. */
 static void
 series_mark(Datum series_id, bool has_through, TimestampTz through,
@@ -142,6 +173,8 @@ series_mark(Datum series_id, bool has_through, TimestampTz through,
 						 " WHERE id OPERATOR(pg_catalog.=) $1",
 						 3, (Oid[]) {UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID}),
 			 values, nulls, false, SPI_OK_UPDATE);
+	/* the background worker sleeps until the next deadline: it may be this */
+	worker_wake_on_commit();
 }
 
 /*
@@ -278,7 +311,7 @@ series_materialize_due(TimestampTz as_of, int *failed)
 	int			created = 0;
 
 	/* a schema from before 0.4.0 (this library before ALTER EXTENSION UPDATE) */
-	if (!OidIsValid(get_relname_relid("series", get_namespace_oid("maintenance", false))))
+	if (!series_schema_present())
 		return 0;
 	for (;;)
 	{

@@ -36,6 +36,7 @@
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
+#include "series.h"
 
 #include "access/heapam.h"
 #include "access/htup_details.h"
@@ -448,6 +449,8 @@ worker_round(const char *dbname, bool *extension_missing, long *retry_ms)
 			if (!isnull && DatumGetTimestampTz(d) < next)
 				next = DatumGetTimestampTz(d);
 		}
+		/* and for the next materialization of a series */
+		next = Min(next, series_next_materialization(as_of));
 		left_due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											  SPI_tuptable->tupdesc, 2,
 											  &isnull));
