@@ -8,10 +8,13 @@ OBJS = \
 	src/events.o \
 	src/json.o \
 	src/maintenance.o \
+	src/launcher.o \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \
+	src/version.o \
 	src/worker.o \
+	src/worker_shared.o \
 	src/write.o
 
 # The install script of the current version is built from the per-object
@@ -47,7 +50,9 @@ PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
 PG_CONFIG ?= pg_config
 # Warnings are errors in our code; the server's headers are system headers.
-PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+# The library knows the version it serves (src/version.c).
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
+	-DMAINTENANCE_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

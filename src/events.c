@@ -445,26 +445,6 @@ emit_signal(const MaintenanceRow *m, const char *action)
 	event_batch_write(&b);
 }
 
-void
-emit_hook(const MaintenanceRow *m, const char *action)
-{
-	EventBatch	b;
-
-	event_batch_init(&b);
-	add_hook_event(&b, m, action);
-	event_batch_write(&b);
-}
-
-void
-emit_notifications(const MaintenanceRow *m, const char *event)
-{
-	EventBatch	b;
-
-	event_batch_init(&b);
-	add_notification_events(&b, m, event);
-	event_batch_write(&b);
-}
-
 /*
  * maintenance.replay_horizon() RETURNS bigint
  *

@@ -89,8 +89,18 @@ maintenance_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 
-	if (access == OAT_DROP && classId == ExtensionRelationId &&
-		objectId == get_extension_oid("maintenance", true))
+	if (classId != ExtensionRelationId)
+		return;
+
+	/*
+	 * CREATE EXTENSION (of any extension: the new row is not visible yet to
+	 * look its name up) or ALTER EXTENSION: a listed database may now be
+	 * ready for its worker, or a waiting worker for its tables.
+	 */
+	if (access == OAT_POST_CREATE || access == OAT_POST_ALTER)
+		launcher_wake_on_commit();
+	else if (access == OAT_DROP &&
+			 objectId == get_extension_oid("maintenance", true))
 		unschedule_cron_jobs();
 }
 

@@ -50,9 +50,6 @@ extern SPIPlanPtr cached_plan(SPIPlanPtr *slot, const char *sql,
 							  int nargs, const Oid *argtypes);
 extern void run_plan(SPIPlanPtr plan, const Datum *values, const bool *isnull,
 					 bool read_only, int expected);
-extern SPIPlanPtr cached_plan_for_schema(SPIPlanPtr *slot, const char *sql_0_2,
-										 const char *sql_0_1, int nargs,
-										 const Oid *argtypes);
 extern char *spi_text(int row, int col);
 extern Datum spi_datum(int row, int col, bool *isnull);
 
@@ -76,8 +73,6 @@ extern void append_iso_time(StringInfo buf, TimestampTz ts);
 
 /* events.c: the outbox row and the NOTIFY of every event (SPEC section 5) */
 extern void emit_signal(const MaintenanceRow *m, const char *action);
-extern void emit_hook(const MaintenanceRow *m, const char *action);
-extern void emit_notifications(const MaintenanceRow *m, const char *event);
 
 /*
  * The events of one write, inserted by one statement (events.c explains the
@@ -121,19 +116,10 @@ typedef struct StatusUpdateResult
  */
 #define EVENT_ROW_COLUMNS \
 	"m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications," \
-	" m.status::pg_catalog.text, m.start_at, m.end_at, " SYSTEM_IDS_OF_M
+	" m.status::pg_catalog.text, m.start_at, m.end_at, m.system_ids"
 
 /*
- * In the SQL given to cached_plan(): the sorted system ids of the
- * maintenance aliased m.  cached_plan() puts in the column
- * maintenances.system_ids (0.2.0), or, where the schema is still 0.1.0's
- * (this library before ALTER EXTENSION UPDATE), the subquery on
- * maintenance_systems that the column copies.
- */
-#define SYSTEM_IDS_OF_M "@SYSTEM_IDS_OF_M@"
-
-/*
- * The value maintenances.system_ids (0.2.0) holds for the text[] parameter
+ * The value maintenances.system_ids holds for the text[] parameter
  * arg: its distinct ids sorted bytewise, exactly what the triggers on
  * maintenance_systems compute, so that they find the row right.
  */
@@ -164,10 +150,15 @@ extern void apply_transitions_locked(const pg_uuid_t *ids,
 									 MaintenanceStatus target,
 									 const char *message, EventBatch *events);
 
-/* worker.c: the optional background worker */
+/* worker_shared.c: the optional background worker (launcher.c, worker.c) */
 extern char *maintenance_worker_databases;
 extern void worker_init(void);
 extern void worker_wake_on_commit(void);
+extern void launcher_wake_on_commit(void);
+
+/* version.c: the library serves the extension at its own version only */
+extern char *extension_installed_version(void);
+extern void check_extension_version(void);
 
 /* maintenance.c */
 extern char *maintenance_actor;

@@ -669,6 +669,7 @@ maintenance_create(PG_FUNCTION_ARGS)
 	MaintenanceRow m;
 	EventBatch	events;
 
+	check_extension_version();
 	require_arg(fcinfo, 1, "start_at");
 	require_arg(fcinfo, 2, "end_at");
 	require_arg(fcinfo, 3, "system_ids");
@@ -685,16 +686,13 @@ maintenance_create(PG_FUNCTION_ARGS)
 
 	event_batch_init(&events);
 	SPI_connect();
-	run_plan(cached_plan_for_schema(&insert_maintenance_plan,
-									"INSERT INTO maintenance.maintenances"
-									" (title, description, suppress_notifications,"
-									" start_at, end_at, system_ids)"
-									" VALUES ($1, $2, $3, $4, $5, " SORTED_SYSTEM_IDS("$6") ")"
-									" RETURNING id",
-									"INSERT INTO maintenance.maintenances"
-									" (title, description, suppress_notifications, start_at, end_at)"
-									" VALUES ($1, $2, $3, $4, $5) RETURNING id",
-									6, argtypes),
+	run_plan(cached_plan(&insert_maintenance_plan,
+						 "INSERT INTO maintenance.maintenances"
+						 " (title, description, suppress_notifications,"
+						 " start_at, end_at, system_ids)"
+						 " VALUES ($1, $2, $3, $4, $5, " SORTED_SYSTEM_IDS("$6") ")"
+						 " RETURNING id",
+						 6, argtypes),
 			 values, nulls, false, SPI_OK_INSERT_RETURNING);
 	id = spi_datum(0, 1, &isnull);
 	replace_systems(id, PG_GETARG_DATUM(3));
@@ -734,6 +732,7 @@ maintenance_update(PG_FUNCTION_ARGS)
 	MaintenanceRow m;
 	EventBatch	events;
 
+	check_extension_version();
 	require_arg(fcinfo, 0, "id");
 	id = PG_GETARG_DATUM(0);
 	if (!PG_ARGISNULL(1))
@@ -773,22 +772,18 @@ maintenance_update(PG_FUNCTION_ARGS)
 	nulls[5] = false;
 	nulls[6] = false;
 	nulls[7] = PG_ARGISNULL(6);
-#define UPDATE_MAINTENANCE_SET \
-	"UPDATE maintenance.maintenances SET" \
-	" title = COALESCE($2, title)," \
-	" description = CASE WHEN $3 THEN NULL" \
-	" ELSE COALESCE($4, description) END," \
-	" suppress_notifications = COALESCE($5, suppress_notifications)," \
-	" start_at = $6, end_at = $7," \
-	" updated_at = pg_catalog.now()"
-#define UPDATE_MAINTENANCE_WHERE " WHERE id OPERATOR(pg_catalog.=) $1"
-	run_plan(cached_plan_for_schema(&update_maintenance_plan,
-									UPDATE_MAINTENANCE_SET
-									", system_ids = CASE WHEN $8 IS NULL THEN system_ids"
-									" ELSE " SORTED_SYSTEM_IDS("$8") " END"
-									UPDATE_MAINTENANCE_WHERE,
-									UPDATE_MAINTENANCE_SET UPDATE_MAINTENANCE_WHERE,
-									8, argtypes),
+	run_plan(cached_plan(&update_maintenance_plan,
+						 "UPDATE maintenance.maintenances SET"
+						 " title = COALESCE($2, title),"
+						 " description = CASE WHEN $3 THEN NULL"
+						 " ELSE COALESCE($4, description) END,"
+						 " suppress_notifications = COALESCE($5, suppress_notifications),"
+						 " start_at = $6, end_at = $7,"
+						 " system_ids = CASE WHEN $8 IS NULL THEN system_ids"
+						 " ELSE " SORTED_SYSTEM_IDS("$8") " END,"
+						 " updated_at = pg_catalog.now()"
+						 " WHERE id OPERATOR(pg_catalog.=) $1",
+						 8, argtypes),
 			 values, nulls, false, SPI_OK_UPDATE);
 	if (!PG_ARGISNULL(6))
 		replace_systems(id, PG_GETARG_DATUM(6));
@@ -811,6 +806,7 @@ maintenance_add_update(PG_FUNCTION_ARGS)
 	MaintenanceStatus requested;
 	StatusUpdateResult result;
 
+	check_extension_version();
 	require_arg(fcinfo, 0, "maintenance_id");
 	require_arg(fcinfo, 1, "message");
 	if (!PG_ARGISNULL(2))
@@ -833,6 +829,7 @@ maintenance_close(PG_FUNCTION_ARGS)
 	StatusUpdateResult result;
 	char	   *message;
 
+	check_extension_version();
 	require_arg(fcinfo, 0, "id");
 	message = PG_ARGISNULL(1) ? DEFAULT_CLOSE_MESSAGE :
 		text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -855,6 +852,7 @@ maintenance_delete(PG_FUNCTION_ARGS)
 	Datum		id;
 	MaintenanceRow m;
 
+	check_extension_version();
 	require_arg(fcinfo, 0, "id");
 	id = PG_GETARG_DATUM(0);
 
