@@ -5,12 +5,14 @@
 # For each released version V (every sql/maintenance--V--*.sql upgrade
 # script's start; today 0.1.0):
 #   1. a database gets CREATE EXTENSION maintenance VERSION 'V', and data
-#      written through V's functions with today's library: maintenances in
-#      every status (by hand, by close, by the transition sweep, cancelled),
-#      systems given unsorted and twice, a changed system list, a deleted
-#      maintenance, timelines, events, a named consumer;
-#   2. what the reads answer is saved (rpc JSON of every read, replay of the
-#      events, the rows of every table but maintenances' new column);
+#      written with plain SQL into V's tables (today's library writes only
+#      the tables of its own version): maintenances in every status, their
+#      systems, a deleted maintenance, timelines, events with hostile text,
+#      a named consumer;
+#   2. before the update, with today's library: a write and the sweep refuse
+#      with 55000 and the hint to update; what the reads answer is saved (rpc
+#      JSON of every read, replay of the events, the rows of every table but
+#      maintenances' new column);
 #   3. ALTER EXTENSION maintenance UPDATE, in one transaction;
 #   4. checked: the version is the control file's default; the schema equals
 #      a fresh install's: `pg_dump --schema-only --binary-upgrade` (which
@@ -165,33 +167,63 @@ for from in "${released[@]}"; do
 	is "$from: installed" \
 		"$(q "$OLD_DB" -c "SELECT extversion FROM pg_extension WHERE extname = 'maintenance'")" "$from"
 
-	# Data written through the old version's functions (today's library).
+	# Data written with plain SQL, into the columns every released version
+	# has (0.2.0's maintenances.system_ids is kept by its triggers on
+	# maintenance_systems); the statuses are those the write functions and
+	# the sweep would have left.
 	q "$OLD_DB" >/dev/null <<-'SQL'
 		SET TimeZone = 'UTC';
-		SELECT maintenance.register_consumer('status-page');
-		CREATE TEMP TABLE m AS
-		SELECT t.title, (maintenance.create_maintenance(t.title, t.s, t.e, t.systems,
-		         description => t.d, suppress_notifications => t.sup)).id
-		  FROM (VALUES
-		    ('due to start', '2030-01-01 09:00+00'::timestamptz, '2030-01-01 11:00+00'::timestamptz,
-		     ARRAY['web', 'db', 'web'], 'a "quoted" \ description', true),
-		    ('due to complete', '2029-12-31 08:00+00', '2030-01-01 08:30+00', ARRAY['db', 'cache'], NULL, false),
-		    ('far future', '2031-05-01 00:00+00', '2031-05-01 02:00+00', ARRAY['mail', 'api', 'cache'], E'two\nlines', false),
-		    ('to close', '2029-11-01 00:00+00', '2031-01-01 00:00+00', ARRAY['web'], NULL, true),
-		    ('to cancel', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['api'], NULL, false),
-		    ('to delete', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['web'], NULL, false),
-		    ('Ünïcödé ✓', '2030-07-01 00:00+00', '2030-07-01 01:00+00', ARRAY['zeta', 'Alpha', 'beta'], NULL, false)
-		  ) AS t(title, s, e, systems, d, sup);
-		SELECT maintenance.add_update(id, 'Started early', 'in_progress', 'ops')
-		  FROM m WHERE title IN ('due to complete', 'to close');
-		SELECT maintenance.run_transitions(as_of => '2030-01-01 10:00+00');
-		SELECT maintenance.close_maintenance(id, 'Done', 'ops') FROM m WHERE title = 'to close';
-		SELECT maintenance.add_update(id, 'Called off', 'cancelled') FROM m WHERE title = 'to cancel';
-		SELECT maintenance.update_maintenance(id, system_ids => ARRAY['mail', 'db', 'api'])
-		  FROM m WHERE title = 'far future';
-		SELECT maintenance.delete_maintenance(id) FROM m WHERE title = 'to delete';
-		SELECT maintenance.ack_events('status-page', 3);
+		CREATE TEMP TABLE m (title text, id uuid DEFAULT gen_random_uuid(), status maintenance.status,
+		                     s timestamptz, e timestamptz, systems text[], d text, sup boolean);
+		INSERT INTO m (title, status, s, e, systems, d, sup) VALUES
+		    ('due to start', 'in_progress', '2030-01-01 09:00+00', '2030-01-01 11:00+00',
+		     ARRAY['web', 'db'], 'a "quoted" \ description', true),
+		    ('due to complete', 'completed', '2029-12-31 08:00+00', '2030-01-01 08:30+00', ARRAY['db', 'cache'], NULL, false),
+		    ('far future', 'scheduled', '2031-05-01 00:00+00', '2031-05-01 02:00+00', ARRAY['mail', 'db', 'api'], E'two\nlines', false),
+		    ('to close', 'completed', '2029-11-01 00:00+00', '2031-01-01 00:00+00', ARRAY['web'], NULL, true),
+		    ('to cancel', 'cancelled', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['api'], NULL, false),
+		    ('to delete', 'scheduled', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['web'], NULL, false),
+		    ('Ünïcödé ✓', 'scheduled', '2030-07-01 00:00+00', '2030-07-01 01:00+00', ARRAY['zeta', 'Alpha', 'beta'], NULL, false);
+		INSERT INTO maintenance.maintenances (id, title, description, suppress_notifications, status, start_at, end_at)
+		SELECT id, title, d, sup, status, s, e FROM m;
+		INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)
+		SELECT m.id, unnest(m.systems) FROM m;
+		INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change, created_by)
+		SELECT m.id, u.message, u.change::maintenance.status, u.author
+		  FROM m JOIN (VALUES
+		    ('due to start', 'Maintenance started automatically', 'in_progress', NULL),
+		    ('due to complete', 'Started early', 'in_progress', 'ops'),
+		    ('due to complete', 'Maintenance completed automatically', 'completed', NULL),
+		    ('to close', 'Started early', 'in_progress', 'ops'),
+		    ('to close', 'Done', 'completed', 'ops'),
+		    ('to cancel', 'Called off', 'cancelled', NULL),
+		    ('far future', E'a note \u2713 "quoted"', NULL, E'o\'neil')
+		  ) AS u(title, message, change, author) USING (title)
+		 ORDER BY m.title, u.message;
+		DELETE FROM maintenance.maintenances WHERE title = 'to delete';
+		INSERT INTO maintenance.events (channel, name, payload)
+		SELECT 'maintenance_signal', 'maintenance.updated',
+		       jsonb_build_object('maintenanceId', id, 'systemIds', systems, 'action', 'created')
+		  FROM m ORDER BY title;
+		INSERT INTO maintenance.events (channel, name, payload)
+		SELECT 'maintenance_hook', 'maintenance.created',
+		       jsonb_build_object('maintenanceId', id, 'systemIds', systems, 'title', title,
+		                          'description', d, 'status', status, 'startAt', maintenance.iso_time(s),
+		                          'endAt', maintenance.iso_time(e))
+		  FROM m ORDER BY title;
+		INSERT INTO maintenance.event_consumers (name, last_event_id, updated_at)
+		VALUES ('status-page', 3, '2030-01-01 10:00+00');
 	SQL
+
+	# Before the update, today's library refuses to write V's tables.
+	for write in "SELECT maintenance.create_maintenance('refused', now(), now() + interval '1 hour', ARRAY['web'])" \
+		"SELECT maintenance.run_transitions(as_of => '2030-01-01 10:00+00')"; do
+		refusal=$(q "$OLD_DB" -v VERBOSITY=verbose -c "$write" 2>&1 | grep -E '^(ERROR|HINT)' || true)
+		is "$from: before the update, ${write:7:30}... refuses with 55000 and the hint to update" \
+			"$refusal" "$(printf '%s\n%s' \
+				"ERROR:  55000: extension \"maintenance\" is at version $from, but its library is at version $CURRENT" \
+				'HINT:  Run ALTER EXTENSION maintenance UPDATE.')"
+	done
 	read_everything "$OLD_DB" >"$tmp/reads-before.txt"
 
 	# The update, in one transaction, with nothing printed but errors.
