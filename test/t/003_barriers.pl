@@ -141,6 +141,33 @@ ok( $node->wait_for_log(
 	'the worker of bare waits for the extension');
 barriers_absorbed('worker waiting for its extension');
 
+# ------------------------------------------------------------ worker on an older version
+# A database at a released version before ALTER EXTENSION UPDATE: its worker
+# says so once and waits (no error loop); the update puts it to work.
+$log_offset = -s $node->logfile;
+$node->safe_psql('postgres', 'CREATE DATABASE old');
+$node->safe_psql('old', "CREATE EXTENSION maintenance VERSION '0.3.0'");
+set_list('fresh, bare, old');
+ok( $node->wait_for_log(
+		qr/LOG:  extension "maintenance" in database "old" is at version 0\.3\.0, but its library is at version [0-9.]+; the maintenance worker waits for the update/,
+		$log_offset),
+	'the worker of a database at an older version says so');
+barriers_absorbed('worker waiting for the update');
+$node->safe_psql('old', 'ALTER EXTENSION maintenance UPDATE');
+$node->safe_psql(
+	'old', q{
+	SELECT maintenance.create_maintenance('after update',
+		pg_catalog.now() + interval '1.5 s', pg_catalog.now() + interval '1 hour',
+		ARRAY['sys'])});
+ok( poll_until(
+		q{SELECT pg_catalog.count(*) = 1 FROM maintenance.maintenance_updates
+		  WHERE status_change = 'in_progress'},
+		10, 'old'),
+	'after ALTER EXTENSION UPDATE the worker runs the transitions');
+my $said = () = slurp_file($node->logfile, $log_offset) =~ /is at version 0\.3\.0, but its library/g;
+is($said, 1, 'the older version was said once, not at every round');
+ok(!$node->log_contains(qr/ERROR:/, $log_offset), 'and the worker raised no error');
+
 # ------------------------------------------------------------ terminate
 # SIGTERM still ends the worker and the launcher promptly in those states.
 ok( $node->safe_psql(
