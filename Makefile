@@ -5,7 +5,9 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 
 MODULE_big = maintenance
 OBJS = \
-	src/events.o \
+	src/outbox.o \
+	src/payload.o \
+	src/store.o \
 	src/json.o \
 	src/maintenance.o \
 	src/launcher.o \

@@ -6,4 +6,11 @@
  * 0.4.0:
  * - the install script is built from per-object sources (sql/src); the
  *   objects of 0.3.0 are unchanged by that.
+ * - event_envelope() is the C code that builds the NOTIFY envelope
+ *   (same signature, volatility, grants, comment, and the same jsonb).
  */
+
+CREATE OR REPLACE FUNCTION maintenance.event_envelope(e maintenance.events)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_event_envelope';

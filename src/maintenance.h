@@ -15,7 +15,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-/* status.c: the status machine of SPEC section 3 */
+/* status.c: the status machine (README "Statuses") */
 typedef enum MaintenanceStatus
 {
 	MAINTENANCE_SCHEDULED,
@@ -51,6 +51,7 @@ extern SPIPlanPtr cached_plan(SPIPlanPtr *slot, const char *sql,
 extern void run_plan(SPIPlanPtr plan, const Datum *values, const bool *isnull,
 					 bool read_only, int expected);
 extern char *spi_text(int row, int col);
+extern Datum uuid_array(const pg_uuid_t *ids, int n);
 extern Datum spi_datum(int row, int col, bool *isnull);
 
 /* json.c: JSON text with PostgreSQL's own string escaping */
@@ -71,12 +72,10 @@ extern void json_add_string_array(JsonBuilder *jb, const char *key,
 extern void json_add_raw(JsonBuilder *jb, const char *key, const char *json);
 extern void append_iso_time(StringInfo buf, TimestampTz ts);
 
-/* events.c: the outbox row and the NOTIFY of every event (SPEC section 5) */
-extern void emit_signal(const MaintenanceRow *m, const char *action);
-
 /*
- * The events of one write, inserted by one statement (events.c explains the
- * steps).  Everything in it lives in the memory context that was current at
+ * outbox.c: the events of one write, inserted by one statement, then
+ * NOTIFYed (outbox.c explains the steps and the replay horizon).
+ * Everything in it lives in the memory context that was current at
  * event_batch_init().
  */
 typedef struct EventBatch
@@ -90,15 +89,67 @@ typedef struct EventBatch
 	char	  **envelopes;		/* NOTIFY payloads, once written */
 } EventBatch;
 
+/*
+ * The outbox INSERT of a batch's events, for a WITH clause of the
+ * statement that writes them: the text[] parameters channels, names and
+ * payloads (event_batch_args()), ids taken in the order of the arrays.
+ * Returns (id, occurred_at) per event, for event_batch_match_result().
+ */
+#define OUTBOX_INSERT_SQL(channels, names, payloads) \
+	"INSERT INTO maintenance.events (channel, name, payload)" \
+	" SELECT e.channel, e.name, e.payload::pg_catalog.jsonb" \
+	" FROM ROWS FROM (pg_catalog.unnest(" channels "), pg_catalog.unnest(" names ")," \
+	" pg_catalog.unnest(" payloads ")) WITH ORDINALITY AS e(channel, name, payload, ord)" \
+	" ORDER BY e.ord" \
+	" RETURNING id, occurred_at"
+
 extern void event_batch_init(EventBatch *b);
-extern void add_signal_event(EventBatch *b, const MaintenanceRow *m, const char *action);
-extern void add_hook_event(EventBatch *b, const MaintenanceRow *m, const char *action);
-extern void add_notification_events(EventBatch *b, const MaintenanceRow *m, const char *event);
+extern void event_batch_add(EventBatch *b, const char *channel, const char *name,
+							StringInfo payload);
 extern void event_batch_args(EventBatch *b, Datum *channels, Datum *names, Datum *payloads);
-extern void event_batch_written(EventBatch *b, int i, int64 id, TimestampTz occurred_at);
 extern void event_batch_match_result(EventBatch *b, int id_col);
 extern void event_batch_notify(EventBatch *b);
 extern void event_batch_write(EventBatch *b);
+
+/* payload.c: the JSON of each event, and the envelope NOTIFY and replay send */
+typedef struct EventEnvelope
+{
+	bool		id_null;
+	int64		id;
+	const char *channel;		/* NULL: JSON null, as every pointer here */
+	const char *name;
+	bool		occurred_at_null;
+	TimestampTz occurred_at;
+	const char *payload;		/* JSON text */
+} EventEnvelope;
+
+extern void payload_add_signal(EventBatch *b, const MaintenanceRow *m, const char *action);
+extern void payload_add_hook(EventBatch *b, const MaintenanceRow *m, const char *action);
+extern void payload_add_notifications(EventBatch *b, const MaintenanceRow *m, const char *event);
+extern void payload_add_status_change(EventBatch *b, const MaintenanceRow *m,
+									  const char *action, bool changed);
+extern char *payload_envelope(const EventEnvelope *e, int limit);
+
+/*
+ * store.c: every statement on the extension's tables, each prepared once.
+ * The caller is connected to SPI.
+ */
+extern bool store_lock(Datum id, bool for_delete, TimestampTz *start_at,
+					   TimestampTz *end_at);
+extern bool store_lock_read(Datum id, MaintenanceRow *m, MemoryContext cxt);
+extern void store_load(Datum id, MaintenanceRow *m, Datum *row);
+extern Datum store_insert(const Datum *values, const bool *nulls);
+extern void store_update(const Datum *values, const bool *nulls);
+extern void store_replace_systems(Datum id, Datum system_ids);
+extern void store_delete(Datum id);
+extern int64 store_write_status(const MaintenanceStatus *target, Datum ids,
+								const char *message, const char *created_by,
+								EventBatch *events, Datum *update_row);
+extern int	store_claim_due(MaintenanceStatus from, TimestampTz as_of,
+							TimestampTz *last_time, pg_uuid_t *last_id,
+							int limit, pg_uuid_t **ids, MaintenanceRow **rows,
+							MemoryContext cxt);
+extern bool store_next_deadline(TimestampTz as_of, TimestampTz *next);
 
 /* write.c: the write path shared by the SQL functions and the transitions */
 typedef struct StatusUpdateResult
@@ -107,28 +158,6 @@ typedef struct StatusUpdateResult
 	Datum		update_row;		/* maintenance.maintenance_updates */
 	Datum		maintenance_row;	/* maintenance.maintenances_with_systems */
 } StatusUpdateResult;
-
-/*
- * The columns of a maintenance that its events need, for a query on
- * maintenance.maintenances aliased m, in the order
- * maintenance_row_from_result() reads them: the values of
- * maintenances_with_systems (system ids sorted bytewise).
- */
-#define EVENT_ROW_COLUMNS \
-	"m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications," \
-	" m.status::pg_catalog.text, m.start_at, m.end_at, m.system_ids"
-
-/*
- * The value maintenances.system_ids holds for the text[] parameter
- * arg: its distinct ids sorted bytewise, exactly what the triggers on
- * maintenance_systems compute, so that they find the row right.
- */
-#define SORTED_SYSTEM_IDS(arg) \
-	"ARRAY(SELECT DISTINCT s COLLATE \"C\" FROM pg_catalog.unnest(" arg ") AS s" \
-	" ORDER BY 1)"
-
-extern void maintenance_row_from_result(uint64 row, int first, MaintenanceRow *m,
-										MemoryContext cxt);
 
 /* which rows apply_status_update() returns */
 #define WANT_UPDATE_ROW			0x01
@@ -145,10 +174,8 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 									   const char *created_by, int want,
 									   EventBatch *notify_later,
 									   StatusUpdateResult *result);
-extern void apply_transitions_locked(const pg_uuid_t *ids,
-									 const MaintenanceRow *rows, int n,
-									 MaintenanceStatus target,
-									 const char *message, EventBatch *events);
+extern void refuse_status_change(Datum id, MaintenanceStatus current,
+								 MaintenanceStatus requested);
 
 /* worker_shared.c: the optional background worker (launcher.c, worker.c) */
 extern char *maintenance_worker_databases;

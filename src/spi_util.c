@@ -10,6 +10,9 @@
  */
 #include "maintenance.h"
 
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+
 
 /*
  * Prepare sql once and keep the plan in *slot for the life of the backend.
@@ -68,4 +71,16 @@ spi_datum(int row, int col, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col,
 						 isnull);
+}
+
+/* A uuid[] of n ids, in the current memory context. */
+Datum
+uuid_array(const pg_uuid_t *ids, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = UUIDPGetDatum(&ids[i]);
+	return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN, false,
+										   TYPALIGN_CHAR));
 }

@@ -7,9 +7,8 @@
  *
  *	  A worker loops: in one transaction, maintenance.run_transitions() for
  *	  the current time (its claiming with SKIP LOCKED makes it safe beside
- *	  the pg_cron job and manual runs), then an index probe of the partial
- *	  indexes maintenances_due_to_start / maintenances_due_to_complete for
- *	  the next start_at or end_at still ahead; it commits and sleeps on its
+ *	  the pg_cron job and manual runs), then store_next_deadline(), index
+ *	  probes for the next start_at or end_at still ahead; it commits and sleeps on its
  *	  latch until then (at most WORKER_MAX_SLEEP_MS).  A write that moves the
  *	  next deadline sets the latch at its commit (worker_shared.c).
  *
@@ -45,26 +44,6 @@
 
 #define WORKER_TRANSITIONS_SQL \
 	"SELECT started, completed, failed FROM maintenance.run_transitions($1)"
-
-/*
- * The next start_at or end_at after $1, and whether any maintenance due at
- * $1 is left (skipped because locked, or failed): each subquery is a probe
- * of a partial index.
- */
-#define WORKER_NEXT_DEADLINE_SQL \
-	"SELECT LEAST(" \
-	" (SELECT pg_catalog.min(m.start_at) FROM maintenance.maintenances m" \
-	" WHERE m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status" \
-	" AND m.start_at OPERATOR(pg_catalog.>) $1)," \
-	" (SELECT pg_catalog.min(m.end_at) FROM maintenance.maintenances m" \
-	" WHERE m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status" \
-	" AND m.end_at OPERATOR(pg_catalog.>) $1))," \
-	" EXISTS (SELECT FROM maintenance.maintenances m" \
-	" WHERE m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status" \
-	" AND m.start_at OPERATOR(pg_catalog.<=) $1)" \
-	" OR EXISTS (SELECT FROM maintenance.maintenances m" \
-	" WHERE m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status" \
-	" AND m.end_at OPERATOR(pg_catalog.<=) $1)"
 
 /* What the worker found in its database at its last round. */
 typedef enum WorkerState
@@ -139,8 +118,6 @@ worker_run_transitions(TimestampTz as_of, TimestampTz *next, long *retry_ms)
 {
 	static const Oid argtypes[] = {TIMESTAMPTZOID};
 	Datum		arg = TimestampTzGetDatum(as_of);
-	bool		isnull;
-	Datum		deadline;
 	bool		left_due;
 
 	debug_query_string = WORKER_TRANSITIONS_SQL;
@@ -149,18 +126,10 @@ worker_run_transitions(TimestampTz as_of, TimestampTz *next, long *retry_ms)
 							  NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not run maintenance.run_transitions()");
 
-	debug_query_string = WORKER_NEXT_DEADLINE_SQL;
-	pgstat_report_activity(STATE_RUNNING, WORKER_NEXT_DEADLINE_SQL);
-	/* not read-only: a new snapshot, which sees the transitions */
-	if (SPI_execute_with_args(WORKER_NEXT_DEADLINE_SQL, 1, (Oid *) argtypes, &arg,
-							  NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not find the next maintenance deadline");
-
-	deadline = spi_datum(0, 1, &isnull);
-	if (!isnull && DatumGetTimestampTz(deadline) < *next)
-		*next = DatumGetTimestampTz(deadline);
-	left_due = DatumGetBool(spi_datum(0, 2, &isnull));
+	/* a new snapshot, which sees the transitions */
+	debug_query_string = "maintenance worker: next deadline";
+	pgstat_report_activity(STATE_RUNNING, debug_query_string);
+	left_due = store_next_deadline(as_of, next);
 
 	/*
 	 * Due maintenances left behind were locked (by a concurrent run or

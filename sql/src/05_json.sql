@@ -55,18 +55,11 @@ $$;
 COMMENT ON FUNCTION maintenance.update_json(maintenance.maintenance_updates) IS
     'a timeline entry as the upstream''s MaintenanceUpdate JSON';
 
+-- The envelope NOTIFY sends, built by the same C code (src/payload.c).
 CREATE FUNCTION maintenance.event_envelope(e maintenance.events)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT jsonb_build_object(
-               'id', e.id,
-               'channel', e.channel,
-               'name', e.name,
-               'occurredAt', maintenance.iso_time(e.occurred_at),
-               'payload', e.payload)
-$$;
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_event_envelope';
 
 COMMENT ON FUNCTION maintenance.event_envelope(maintenance.events) IS
     'the whole envelope of an event, as NOTIFY sends it when it fits';

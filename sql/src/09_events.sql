@@ -5,7 +5,7 @@
  *
  * replay_events() hands out ids in order, and only up to the replay
  * horizon: no id below it can still be taken by a running transaction
- * (src/events.c has the protocol and why it is sound).  The protocol needs
+ * (src/outbox.c has the protocol and why it is sound).  The protocol needs
  * maintenance.events_id_seq to keep CACHE 1, and events written only
  * through the extension's functions.
  * ------------------------------------------------------------------ */
