@@ -4,7 +4,8 @@
 #   scripts/test.sh
 #
 # On a fresh Debian 12 machine as root it installs the Debian packages it needs
-# (only when some are missing), builds with warnings as errors, runs cppcheck,
+# (only when some are missing), builds with warnings as errors (gcc, and clang
+# in a throwaway copy), runs cppcheck,
 # installs the extension into PostgreSQL 15, installs the Node.js client's
 # dependencies, starts a throwaway cluster (pg_cron preloaded, Unix socket in a
 # temp dir; stopped and removed on exit whatever happens) and runs the suites:
@@ -17,7 +18,8 @@
 #
 # The last line of output is "N passed, M failed", summed over all suites; the
 # exit status is non-zero when M > 0.  A set-up step that fails (packages,
-# build, cppcheck, install, npm, cluster start) counts as one failure.
+# build, clang build, cppcheck, install, npm, cluster start) counts as one
+# failure.
 #
 # As a non-root user it works when the packages are installed already and
 # `make install` may write to PostgreSQL's directories (or sudo -n works).
@@ -59,6 +61,7 @@ client_commands=()
 ensure_packages "${client_commands[@]}" || step_failed packages fatal
 check_pg_config || step_failed pg_config fatal
 build clean || step_failed build fatal
+build_clang || step_failed clang-build
 cppcheck_start
 install_extension || step_failed install fatal
 

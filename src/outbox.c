@@ -321,6 +321,7 @@ maintenance_replay_horizon(PG_FUNCTION_ARGS)
 	int64		horizon;
 	LockData   *locks;
 
+	(void) fcinfo;				/* no arguments */
 	if (RecoveryInProgress())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -369,6 +370,7 @@ maintenance_event_retention(PG_FUNCTION_ARGS)
 {
 	Interval   *result = (Interval *) palloc0(sizeof(Interval));
 
+	(void) fcinfo;				/* no arguments */
 	/* Whole days as days, so that "7d" reads back as '7 days'. */
 	result->day = maintenance_event_retention_minutes / (MINS_PER_HOUR * HOURS_PER_DAY);
 	result->time = (int64) (maintenance_event_retention_minutes % (MINS_PER_HOUR * HOURS_PER_DAY))
