@@ -47,7 +47,7 @@ void		_PG_init(void);
  * installed here and has them.
  */
 static void
-unschedule_cron_jobs(void)
+maintenance_unschedule_cron_jobs(void)
 {
 	int			rc;
 
@@ -101,7 +101,7 @@ maintenance_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		launcher_wake_on_commit();
 	else if (access == OAT_DROP &&
 			 objectId == get_extension_oid("maintenance", true))
-		unschedule_cron_jobs();
+		maintenance_unschedule_cron_jobs();
 }
 
 /*

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * status.c
- *	  The status machine of a maintenance (SPEC section 3).
+ *	  The status machine of a maintenance (README "Status machine").
  *
  *	  scheduled -> in_progress -> completed
  *	  scheduled -> completed (closed before it started)

@@ -45,7 +45,7 @@ PG_FUNCTION_INFO_V1(maintenance_delete);
  * maintenance.rpc() sets for its calls), as its JSON field (systemIds).
  */
 static const char *
-arg_name(const char *sql_name)
+write_arg_name(const char *sql_name)
 {
 	StringInfoData buf;
 
@@ -63,61 +63,61 @@ arg_name(const char *sql_name)
 }
 
 static void
-require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+write_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be null", arg_name(name))));
+				 errmsg("\"%s\" must not be null", write_arg_name(name))));
 }
 
 static bool
-is_blank(const char *value)
+write_is_blank(const char *value)
 {
 	return value[strspn(value, BLANK_CHARACTERS)] == '\0';
 }
 
 static void
-check_not_blank(const char *value, const char *name)
+write_check_not_blank(const char *value, const char *name)
 {
-	if (is_blank(value))
+	if (write_is_blank(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be blank", arg_name(name))));
+				 errmsg("\"%s\" must not be blank", write_arg_name(name))));
 }
 
 /* A text argument that must be present and not blank, as a C string. */
 static char *
-required_text(FunctionCallInfo fcinfo, int argno, const char *name)
+write_required_text(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	char	   *value;
 
-	require_arg(fcinfo, argno, name);
+	write_require_arg(fcinfo, argno, name);
 	value = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	check_not_blank(value, name);
+	write_check_not_blank(value, name);
 	return value;
 }
 
 static char *
-optional_text(FunctionCallInfo fcinfo, int argno)
+write_optional_text(FunctionCallInfo fcinfo, int argno)
 {
 	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
 static void
-check_finite(TimestampTz ts, const char *name)
+write_check_finite(TimestampTz ts, const char *name)
 {
 	if (TIMESTAMP_NOT_FINITE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must be a finite timestamp", arg_name(name))));
+				 errmsg("\"%s\" must be a finite timestamp", write_arg_name(name))));
 }
 
 static void
-check_window(TimestampTz start_at, TimestampTz end_at)
+write_check_window(TimestampTz start_at, TimestampTz end_at)
 {
-	check_finite(start_at, "start_at");
-	check_finite(end_at, "end_at");
+	write_check_finite(start_at, "start_at");
+	write_check_finite(end_at, "end_at");
 	if (end_at <= start_at)
 	{
 		/* timestamptz_to_str() returns a static buffer: copy each result */
@@ -127,10 +127,10 @@ check_window(TimestampTz start_at, TimestampTz end_at)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" must be later than \"%s\"",
-						arg_name("end_at"), arg_name("start_at")),
+						write_arg_name("end_at"), write_arg_name("start_at")),
 				 errdetail("\"%s\" is %s and \"%s\" is %s.",
-						   arg_name("start_at"), start_str,
-						   arg_name("end_at"), end_str)));
+						   write_arg_name("start_at"), start_str,
+						   write_arg_name("end_at"), end_str)));
 	}
 }
 
@@ -139,7 +139,7 @@ check_window(TimestampTz start_at, TimestampTz end_at)
  * Duplicates are allowed and stored once.
  */
 static void
-check_system_ids(ArrayType *array)
+write_check_system_ids(ArrayType *array)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -148,31 +148,31 @@ check_system_ids(ArrayType *array)
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must be a one-dimensional array", arg_name("system_ids"))));
+				 errmsg("\"%s\" must be a one-dimensional array", write_arg_name("system_ids"))));
 	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, &nulls, &n);
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be empty", arg_name("system_ids")),
+				 errmsg("\"%s\" must not be empty", write_arg_name("system_ids")),
 				 errdetail("A maintenance affects at least one system.")));
 	for (int i = 0; i < n; i++)
 	{
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("\"%s\" must not contain null", arg_name("system_ids"))));
-		if (is_blank(TextDatumGetCString(elems[i])))
+					 errmsg("\"%s\" must not contain null", write_arg_name("system_ids"))));
+		if (write_is_blank(TextDatumGetCString(elems[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("\"%s\" must not contain a blank id", arg_name("system_ids")),
+					 errmsg("\"%s\" must not contain a blank id", write_arg_name("system_ids")),
 					 errdetail("Element %d is blank.", i + 1)));
 	}
 }
 
 /* The author of an update: the argument, else maintenance.actor, else none. */
 static char *
-resolve_actor(char *created_by)
+write_resolve_actor(char *created_by)
 {
 	if (created_by != NULL)
 		return created_by;
@@ -192,7 +192,7 @@ write_uuid_text(Datum id)
 }
 
 static void
-raise_not_found(Datum id)
+write_raise_not_found(Datum id)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NO_DATA_FOUND),
@@ -205,7 +205,7 @@ raise_not_found(Datum id)
  * timeline entry or event announces a change that did not happen.
  */
 static void
-raise_status_not_written(Datum id, MaintenanceStatus status)
+write_raise_status_not_written(Datum id, MaintenanceStatus status)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
@@ -261,7 +261,7 @@ apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 	bool		changed = false;
 	pg_uuid_t	uuid;
 
-	check_not_blank(message, "message");
+	write_check_not_blank(message, "message");
 
 	if (requested != NULL && *requested != m.status)
 	{
@@ -290,7 +290,7 @@ apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 						   message, created_by, events,
 						   (want & WANT_UPDATE_ROW) ? &result->update_row : NULL)
 		!= (changed ? 1 : 0))
-		raise_status_not_written(id, m.status);
+		write_raise_status_not_written(id, m.status);
 
 	if (want & WANT_MAINTENANCE_ROW)
 	{
@@ -325,12 +325,12 @@ apply_status_update(Datum id, const char *message,
 	MemoryContext callercxt = CurrentMemoryContext;
 	MaintenanceRow m;
 
-	check_not_blank(message, "message");
+	write_check_not_blank(message, "message");
 
 	SPI_connect();
 	/* into the caller's context: SPI_finish below frees SPI's memory */
 	if (!store_lock_read(id, &m, callercxt))
-		raise_not_found(id);
+		write_raise_not_found(id);
 	SPI_finish();
 
 	apply_status_update_locked(id, &m, message, requested, created_by, want,
@@ -348,7 +348,7 @@ apply_status_update(Datum id, const char *message,
 Datum
 maintenance_create(PG_FUNCTION_ARGS)
 {
-	char	   *title = required_text(fcinfo, 0, "title");
+	char	   *title = write_required_text(fcinfo, 0, "title");
 	Datum		values[6];
 	bool		nulls[6] = {false, false, false, false, false, false};
 	Datum		id;
@@ -357,11 +357,11 @@ maintenance_create(PG_FUNCTION_ARGS)
 	EventBatch	events;
 
 	check_extension_version();
-	require_arg(fcinfo, 1, "start_at");
-	require_arg(fcinfo, 2, "end_at");
-	require_arg(fcinfo, 3, "system_ids");
-	check_window(PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_TIMESTAMPTZ(2));
-	check_system_ids(PG_GETARG_ARRAYTYPE_P(3));
+	write_require_arg(fcinfo, 1, "start_at");
+	write_require_arg(fcinfo, 2, "end_at");
+	write_require_arg(fcinfo, 3, "system_ids");
+	write_check_window(PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_TIMESTAMPTZ(2));
+	write_check_system_ids(PG_GETARG_ARRAYTYPE_P(3));
 
 	values[0] = CStringGetTextDatum(title);
 	nulls[1] = PG_ARGISNULL(4);
@@ -410,28 +410,28 @@ maintenance_update(PG_FUNCTION_ARGS)
 	EventBatch	events;
 
 	check_extension_version();
-	require_arg(fcinfo, 0, "id");
+	write_require_arg(fcinfo, 0, "id");
 	id = PG_GETARG_DATUM(0);
 	if (!PG_ARGISNULL(1))
-		check_not_blank(text_to_cstring(PG_GETARG_TEXT_PP(1)), "title");
+		write_check_not_blank(text_to_cstring(PG_GETARG_TEXT_PP(1)), "title");
 	clear_description = !PG_ARGISNULL(7) && PG_GETARG_BOOL(7);
 	if (clear_description && !PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" and \"%s\" cannot both be given",
-						arg_name("description"), arg_name("clear_description"))));
+						write_arg_name("description"), write_arg_name("clear_description"))));
 	if (!PG_ARGISNULL(6))
-		check_system_ids(PG_GETARG_ARRAYTYPE_P(6));
+		write_check_system_ids(PG_GETARG_ARRAYTYPE_P(6));
 
 	event_batch_init(&events);
 	SPI_connect();
 	if (!store_lock(id, false, &start_at, &end_at))
-		raise_not_found(id);
+		write_raise_not_found(id);
 	if (!PG_ARGISNULL(4))
 		start_at = PG_GETARG_TIMESTAMPTZ(4);
 	if (!PG_ARGISNULL(5))
 		end_at = PG_GETARG_TIMESTAMPTZ(5);
-	check_window(start_at, end_at);
+	write_check_window(start_at, end_at);
 
 	values[0] = id;
 	values[1] = PG_GETARG_DATUM(1);
@@ -472,8 +472,8 @@ maintenance_add_update(PG_FUNCTION_ARGS)
 	StatusUpdateResult result;
 
 	check_extension_version();
-	require_arg(fcinfo, 0, "maintenance_id");
-	require_arg(fcinfo, 1, "message");
+	write_require_arg(fcinfo, 0, "maintenance_id");
+	write_require_arg(fcinfo, 1, "message");
 	if (!PG_ARGISNULL(2))
 		requested = status_from_name(DatumGetCString(
 			DirectFunctionCall1(enum_out, PG_GETARG_DATUM(2))));
@@ -481,7 +481,7 @@ maintenance_add_update(PG_FUNCTION_ARGS)
 	apply_status_update(PG_GETARG_DATUM(0),
 						text_to_cstring(PG_GETARG_TEXT_PP(1)),
 						PG_ARGISNULL(2) ? NULL : &requested,
-						resolve_actor(optional_text(fcinfo, 3)),
+						write_resolve_actor(write_optional_text(fcinfo, 3)),
 						WANT_UPDATE_ROW, NULL, &result);
 	PG_RETURN_DATUM(result.update_row);
 }
@@ -495,12 +495,12 @@ maintenance_close(PG_FUNCTION_ARGS)
 	char	   *message;
 
 	check_extension_version();
-	require_arg(fcinfo, 0, "id");
+	write_require_arg(fcinfo, 0, "id");
 	message = PG_ARGISNULL(1) ? DEFAULT_CLOSE_MESSAGE :
 		text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	apply_status_update(PG_GETARG_DATUM(0), message, &requested,
-						resolve_actor(optional_text(fcinfo, 2)),
+						write_resolve_actor(write_optional_text(fcinfo, 2)),
 						WANT_MAINTENANCE_ROW, NULL, &result);
 	PG_RETURN_DATUM(result.maintenance_row);
 }
@@ -519,7 +519,7 @@ maintenance_delete(PG_FUNCTION_ARGS)
 	EventBatch	events;
 
 	check_extension_version();
-	require_arg(fcinfo, 0, "id");
+	write_require_arg(fcinfo, 0, "id");
 	id = PG_GETARG_DATUM(0);
 
 	event_batch_init(&events);
