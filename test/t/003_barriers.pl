@@ -82,6 +82,28 @@ sub set_list
 	$node->reload;
 }
 
+# Create a window SECONDS ahead in DBNAME; true once it has started on time:
+# its automatic start committed at or after start_at, less than the allowed
+# lateness after it.
+sub window_on_time
+{
+	my ($dbname, $title, $seconds) = @_;
+	$node->safe_psql(
+		$dbname, qq{
+		SELECT maintenance.create_maintenance('$title',
+			pg_catalog.now() + interval '$seconds s',
+			pg_catalog.now() + interval '1 hour', ARRAY['sys'])});
+	return poll_until(
+		qq{
+		SELECT u.created_at >= m.start_at
+			AND pg_catalog.pg_xact_commit_timestamp(u.xmin)
+				< m.start_at + interval '$LATENESS_LIMIT s'
+		FROM maintenance.maintenances m
+		JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
+		WHERE m.title = '$title' AND u.status_change = 'in_progress'},
+		10, $dbname);
+}
+
 my $worker_count = q{
 	SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity
 	WHERE backend_type = 'maintenance worker'};
@@ -110,20 +132,7 @@ barriers_absorbed('listed database missing');
 $log_offset = -s $node->logfile;
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION maintenance');
-$node->safe_psql(
-	'fresh', q{
-	SELECT maintenance.create_maintenance('soon',
-		pg_catalog.now() + interval '3 s', pg_catalog.now() + interval '1 hour',
-		ARRAY['sys'])});
-ok( poll_until(
-		qq{
-		SELECT u.created_at >= m.start_at
-			AND pg_catalog.pg_xact_commit_timestamp(u.xmin)
-				< m.start_at + interval '$LATENESS_LIMIT s'
-		FROM maintenance.maintenances m
-		JOIN maintenance.maintenance_updates u ON u.maintenance_id = m.id
-		WHERE m.title = 'soon' AND u.status_change = 'in_progress'},
-		10, 'fresh'),
+ok(window_on_time('fresh', 'soon', 3),
 	'CREATE EXTENSION in a listed database created later wakes the launcher: the window starts on time'
 );
 
@@ -154,16 +163,8 @@ ok( $node->wait_for_log(
 	'the worker of a database at an older version says so');
 barriers_absorbed('worker waiting for the update');
 $node->safe_psql('old', 'ALTER EXTENSION maintenance UPDATE');
-$node->safe_psql(
-	'old', q{
-	SELECT maintenance.create_maintenance('after update',
-		pg_catalog.now() + interval '1.5 s', pg_catalog.now() + interval '1 hour',
-		ARRAY['sys'])});
-ok( poll_until(
-		q{SELECT pg_catalog.count(*) = 1 FROM maintenance.maintenance_updates
-		  WHERE status_change = 'in_progress'},
-		10, 'old'),
-	'after ALTER EXTENSION UPDATE the worker runs the transitions');
+ok(window_on_time('old', 'after update', 1.5),
+	'after ALTER EXTENSION UPDATE the worker starts a window on time');
 my $said = () = slurp_file($node->logfile, $log_offset) =~ /is at version 0\.3\.0, but its library/g;
 is($said, 1, 'the older version was said once, not at every round');
 ok(!$node->log_contains(qr/ERROR:/, $log_offset), 'and the worker raised no error');
