@@ -584,6 +584,46 @@ ack_cursor(PGconn *conn, int64_t *acked)
 	return ok;
 }
 
+/*
+ * A cursor above the last id this server has handed out comes from another
+ * history: the events after that id were lost (a standby promoted before it
+ * had received them, with asynchronous replication; a restore).  The server
+ * hands those ids out again, to new events, which a replay after the cursor
+ * would skip without a word: go back to the server's last id, and say so.
+ * Needs SELECT or USAGE on the id sequence; without it nothing is checked.
+ * False if the query failed (the connection is then given up).
+ */
+static bool
+rewind_cursor_ahead_of_server(PGconn *conn)
+{
+	PGresult   *res;
+	int64_t		last_id = 0;
+
+	res = PQexec(conn,
+				 "SELECT COALESCE(pg_catalog.pg_sequence_last_value("
+				 "'maintenance.events_id_seq'::pg_catalog.regclass), 0)"
+				 " WHERE pg_catalog.has_sequence_privilege("
+				 "'maintenance.events_id_seq', 'SELECT, USAGE')");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_msg("could not read the last event id: %s", pq_error(conn));
+		PQclear(res);
+		return false;
+	}
+	if (PQntuples(res) == 1 && parse_id(PQgetvalue(res, 0, 0), &last_id) &&
+		cursor_id > last_id)
+	{
+		log_msg("cursor %" PRId64 " is ahead of the server's last event id %" PRId64
+				": the events after %" PRId64 " were lost (a standby promoted without them, or a restore)"
+				" and their ids will be used again; continuing after %" PRId64,
+				cursor_id, last_id, last_id, last_id);
+		cursor_id = last_id;
+		store_cursor_file();
+	}
+	PQclear(res);
+	return true;
+}
+
 /* Connect, LISTEN, register the consumer.  NULL on failure (logged). */
 static PGconn *
 open_session(int64_t *acked)
@@ -662,6 +702,11 @@ open_session(int64_t *acked)
 		if (server_id > cursor_id)
 			cursor_id = server_id;
 		store_cursor_file();
+	}
+	if (!rewind_cursor_ahead_of_server(conn))
+	{
+		PQfinish(conn);
+		return NULL;
 	}
 	set_replay_cancel(conn);
 	return conn;

@@ -13,7 +13,9 @@
 # maintenance.events in id order.  Then: SIGTERM exits 0; a restart with the
 # same cursor file delivers only what was written since; so does a named
 # consumer (--consumer, cursor on the server); --exec gets each event and
-# retries a failing command; --help exits 0; bad arguments exit 2.
+# retries a failing command; a cursor ahead of the server (an asynchronous
+# failover) is rewound to its last id, with a message; --help exits 0; bad
+# arguments exit 2.
 #
 # Usage: test/client/listen_reconnect.sh   (PGHOST, PGPORT, PGUSER from the
 # environment; creates and drops the database LISTEN_TEST_DB, default
@@ -371,6 +373,23 @@ echo '\q' >&4
 exec 4>&-
 wait "$slow_writer" || true
 slow_writer=
+
+# --- a cursor ahead of the server -------------------------------------------
+# What a consumer sees after an asynchronous standby was promoted without the
+# last events it had been handed: the server gives those ids to new events.
+# The client goes back to the server's last id, says so, and delivers them.
+ahead_from=$(sql -c "SELECT coalesce(pg_sequence_last_value('maintenance.events_id_seq'), 0)")
+echo $((ahead_from + 1000)) >"$tmp/cursor8"
+start_listener "$tmp/out8" "$tmp/err8" --cursor-file "$tmp/cursor8" -d "dbname=$DB"
+wait_until "the listener to check its cursor" grep -q 'ahead of' "$tmp/err8"
+create 1
+wait_until "the events written after the rewind" has_lines "$tmp/out8" 4
+stop_listener
+check "a cursor ahead of the server's last id is rewound to it, with a message" \
+	grep -q "cursor $((ahead_from + 1000)) is ahead of the server's last event id $ahead_from" "$tmp/err8"
+check "and the events written next, with ids below the old cursor, are delivered" \
+	[ "$(cat "$tmp/out8")" = "$(sql -c "SELECT maintenance.event_envelope(e)::text FROM maintenance.events e WHERE e.id > $ahead_from ORDER BY e.id")" ]
+check "the cursor file holds the last of them" [ "$(cat "$tmp/cursor8")" = "$(max_id)" ]
 
 # --- arguments --------------------------------------------------------------
 
