@@ -27,11 +27,14 @@ export PG_CONFIG PGBIN PATH
 # clang-14/llvm (for the JIT bitcode PGXS builds) but not gcc or make, nor
 # the `clang` command of test.sh's clang build;
 # postgresql-15-pgtap only recommends the package that ships pg_prove;
-# PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run.
+# PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run;
+# the failover test (test/ha) needs pg_auto_failover (extension and pg_autoctl).
 DEB_PACKAGES=(
 	postgresql-$PG_MAJOR
 	postgresql-server-dev-$PG_MAJOR
 	postgresql-$PG_MAJOR-cron
+	postgresql-$PG_MAJOR-auto-failover
+	pg-auto-failover-cli
 	postgresql-$PG_MAJOR-pgtap
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl

@@ -15,6 +15,7 @@
 #   pgTAP            test/pgtap/*.sql    (pg_prove, database maintenance_tap)
 #   client           test/client/*.sh, test/client/*.js (node), test/cron/*.sh
 #   TAP              test/t/*.pl         (prove, servers of their own)
+#   HA               test/ha/*.sh        (pg_auto_failover: monitor + two nodes)
 #
 # The last line of output is "N passed, M failed", summed over all suites; the
 # exit status is non-zero when M > 0.  A set-up step that fails (packages,
@@ -259,6 +260,36 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 	record tap "$passed" "$failed"
 else
 	say "TAP: no tests in test/t"
+fi
+
+# ---------------------------------------------------------------- HA
+# test/ha/*.sh: pg_auto_failover clusters of their own (a monitor and two
+# nodes on loopback ports, as the postgres user); counted per check from
+# their "ok N" / "not ok N" lines; a script that fails without a failed
+# check (bailed out, timed out) adds one failure.  At most 5 minutes each.
+ha_tests=(test/ha/*.sh)
+if [ ${#ha_tests[@]} -gt 0 ]; then
+	h_passed=0
+	h_failed=0
+	for t in "${ha_tests[@]}"; do
+		out="$LIB_LOGDIR/ha-$(basename "$t").log"
+		t0=$SECONDS
+		rc=0
+		say "HA: $t"
+		timeout 300 "$t" </dev/null 2>&1 | tee "$out" || rc=$?
+		p=$(grep -cE '^ok [0-9]+' "$out" || true)
+		f=$(grep -cE '^not ok [0-9]+' "$out" || true)
+		if [ "$rc" != 0 ] && [ "$f" -eq 0 ]; then
+			warn "HA: $t failed (exit $rc) without a failed check"
+			f=1
+		fi
+		say "HA: $t took $((SECONDS - t0)) s"
+		h_passed=$((h_passed + p))
+		h_failed=$((h_failed + f))
+	done
+	record ha "$h_passed" "$h_failed"
+else
+	say "HA: no tests in test/ha"
 fi
 
 cppcheck_wait || step_failed cppcheck
