@@ -6,4 +6,13 @@
  * 0.4.0:
  * - the install script is built from per-object sources (sql/src); the
  *   objects of 0.3.0 are unchanged by that.
+ * - the comments of three functions say what their JSON is without
+ *   pointing elsewhere.
  */
+
+COMMENT ON FUNCTION maintenance.maintenance_json(maintenance.maintenances_with_systems) IS
+    'a maintenance as MaintenanceWithSystems JSON, the shape maintenance.rpc returns';
+COMMENT ON FUNCTION maintenance.update_json(maintenance.maintenance_updates) IS
+    'a timeline entry as MaintenanceUpdate JSON, the shape maintenance.rpc returns';
+COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
+    'every operation by its camelCase name (createMaintenance, ...), with camelCase JSON input and result';
