@@ -26,7 +26,8 @@ export PG_CONFIG PGBIN PATH
 # The Debian packages both commands need.  postgresql-server-dev-15 brings
 # clang/llvm (for the JIT bitcode PGXS builds) but not gcc or make;
 # postgresql-15-pgtap only recommends the package that ships pg_prove;
-# PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run.
+# PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run;
+# test/client/listen_reconnect.sh reads the listener's JSON with jq.
 DEB_PACKAGES=(
 	postgresql-$PG_MAJOR
 	postgresql-server-dev-$PG_MAJOR
@@ -36,6 +37,7 @@ DEB_PACKAGES=(
 	libipc-run-perl
 	libpq-dev
 	cppcheck
+	jq
 	make
 	gcc
 	libc6-dev
