@@ -75,6 +75,16 @@ $(CURRENT_SCRIPT): $(SQL_SOURCES) $(EXTENSION).control
 	  printf '\\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \\quit\n'; \
 	  for f in $(SQL_SOURCES); do printf '\n'; cat "$$f"; done; } > $@
 
+# META.json (PGXN) repeats the version (the distribution's and the
+# extension's, then the version of the META spec itself): the build fails
+# unless both are default_version, so the number is kept in one place.
+META_VERSIONS = $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' META.json)
+all: check-meta-version
+.PHONY: check-meta-version
+check-meta-version:
+	@test "$(strip $(META_VERSIONS))" = "$(EXTVERSION) $(EXTVERSION) 1.0.0" || \
+		{ echo 'META.json: versions "$(strip $(META_VERSIONS))", expected "$(EXTVERSION) $(EXTVERSION) 1.0.0" (default_version of $(EXTENSION).control, then the META spec 1.0.0)' >&2; exit 1; }
+
 # The benchmark (BENCHMARKS.md): builds, installs, runs on its own cluster.
 .PHONY: bench
 bench:

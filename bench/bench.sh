@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/bench.sh (make bench): the benchmark of issue 6, on a throwaway cluster.
+# bench/bench.sh (make bench): the benchmark (BENCHMARKS.md), on a throwaway cluster.
 #
 #   bench/bench.sh            the full run (about 7 minutes on 2 cores)
 #   BENCH_QUICK=1 bench/bench.sh   small sizes, to try the benchmark itself

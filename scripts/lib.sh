@@ -29,6 +29,7 @@ export PG_CONFIG PGBIN PATH
 # postgresql-15-pgtap only recommends the package that ships pg_prove;
 # PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run;
 # the failover test (test/ha) needs pg_auto_failover (extension and pg_autoctl).
+# test/client/listen_reconnect.sh reads the listener's JSON with jq.
 DEB_PACKAGES=(
 	postgresql-$PG_MAJOR
 	postgresql-server-dev-$PG_MAJOR
@@ -41,6 +42,7 @@ DEB_PACKAGES=(
 	libpq-dev
 	cppcheck
 	clang
+	jq
 	make
 	gcc
 	libc6-dev

@@ -46,6 +46,30 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 }
 
+# record_prove SUITE RUNNER LOG STATUS: count the assertions of a run of
+# prove or pg_prove from its summary: passed = "Tests=N" minus the failed
+# assertions listed in the "Test Summary Report"; a file that fails without a
+# failed assertion (died, wrong plan, non-zero exit) adds one failure, and so
+# does a runner that exits non-zero without any.  Returns 1 when any failed.
+record_prove() {
+	local suite=$1 runner=$2 log=$3 rc=$4 tests failed bad_files passed
+	read -r tests failed bad_files < <(awk '
+		/^Files=[0-9]+, Tests=[0-9]+/ { sub(/^Files=[0-9]+, Tests=/, ""); sub(/,.*/, ""); tests = $0 }
+		/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
+			f = $0; sub(/.*Failed: /, "", f); sub(/\).*/, "", f)
+			failed += f; if (f == 0) bad++
+		}
+		END { printf "%d %d %d\n", tests, failed, bad }' "$log")
+	passed=$((tests - failed))
+	failed=$((failed + bad_files))
+	if [ "$rc" != 0 ] && [ "$failed" -eq 0 ]; then
+		warn "$suite: $runner failed (exit $rc) without a failed test"
+		failed=1
+	fi
+	record "$suite" "$passed" "$failed"
+	[ "$failed" -eq 0 ]
+}
+
 # A set-up step failed: count it, and stop if nothing can run after it.
 step_failed() { # step_failed NAME [fatal]
 	warn "set-up step failed: $1"
@@ -135,10 +159,7 @@ else
 fi
 
 # ---------------------------------------------------------------- pgTAP
-# Counted per test (assertion): passed = pg_prove's "Tests=N" minus the failed
-# assertions listed in its "Test Summary Report"; a file that fails without a
-# failed assertion (died, wrong plan, non-zero exit) adds one failure, and so
-# does pg_prove failing without any summary.  Each file runs in its own
+# Counted per test (assertion), by record_prove.  Each file runs in its own
 # transaction (BEGIN ... ROLLBACK in the file), so files do not see each other.
 pgtap_tests=(test/pgtap/*.sql)
 if [ ${#pgtap_tests[@]} -gt 0 ]; then
@@ -152,20 +173,7 @@ if [ ${#pgtap_tests[@]} -gt 0 ]; then
 	} || rc=$?
 	if [ "$rc" = 0 ]; then
 		timeout 300 pg_prove -d maintenance_tap "${pgtap_tests[@]}" 2>&1 | tee "$log" || rc=$?
-		read -r tests failed bad_files < <(awk '
-			/^Files=[0-9]+, Tests=[0-9]+/ { sub(/^Files=[0-9]+, Tests=/, ""); sub(/,.*/, ""); tests = $0 }
-			/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
-				f = $0; sub(/.*Failed: /, "", f); sub(/\).*/, "", f)
-				failed += f; if (f == 0) bad++
-			}
-			END { printf "%d %d %d\n", tests, failed, bad }' "$log")
-		passed=$((tests - failed))
-		failed=$((failed + bad_files))
-		if [ "$rc" != 0 ] && [ "$failed" -eq 0 ]; then
-			warn "pgTAP: pg_prove failed (exit $rc) without a failed test"
-			failed=1
-		fi
-		record pgtap "$passed" "$failed"
+		record_prove pgtap pg_prove "$log" "$rc" || true
 	else
 		warn "pgTAP: could not prepare database maintenance_tap"
 		record pgtap 0 1
@@ -235,20 +243,7 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 	else
 		timeout 600 "${tap_cmd[@]}" 2>&1 | tee "$log" || rc=$?
 	fi
-	read -r tests failed bad_files < <(awk '
-		/^Files=[0-9]+, Tests=[0-9]+/ { sub(/^Files=[0-9]+, Tests=/, ""); sub(/,.*/, ""); tests = $0 }
-		/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
-			f = $0; sub(/.*Failed: /, "", f); sub(/\).*/, "", f)
-			failed += f; if (f == 0) bad++
-		}
-		END { printf "%d %d %d\n", tests, failed, bad }' "$log")
-	passed=$((tests - failed))
-	failed=$((failed + bad_files))
-	if [ "$rc" != 0 ] && [ "$failed" -eq 0 ]; then
-		warn "TAP: prove failed (exit $rc) without a failed test"
-		failed=1
-	fi
-	if [ "$failed" -gt 0 ]; then
+	if ! record_prove tap prove "$log" "$rc"; then
 		for f in "$tapdir"/tmp_check/log/regress_log_*; do
 			[ -f "$f" ] && { say "$f"; cat "$f"; }
 		done
@@ -257,7 +252,6 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 			[ -f "$f" ] && { say "$f (last 60 lines)"; tail -n 60 "$f"; }
 		done
 	fi
-	record tap "$passed" "$failed"
 else
 	say "TAP: no tests in test/t"
 fi

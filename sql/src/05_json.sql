@@ -34,7 +34,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION maintenance.maintenance_json(maintenance.maintenances_with_systems) IS
-    'a maintenance as the upstream''s MaintenanceWithSystems JSON';
+    'a maintenance as MaintenanceWithSystems JSON, the shape maintenance.rpc returns';
 
 CREATE FUNCTION maintenance.update_json(u maintenance.maintenance_updates)
 RETURNS jsonb
@@ -53,7 +53,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION maintenance.update_json(maintenance.maintenance_updates) IS
-    'a timeline entry as the upstream''s MaintenanceUpdate JSON';
+    'a timeline entry as MaintenanceUpdate JSON, the shape maintenance.rpc returns';
 
 -- The envelope NOTIFY sends, built by the same C code (src/payload.c).
 CREATE FUNCTION maintenance.event_envelope(e maintenance.events)

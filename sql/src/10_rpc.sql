@@ -275,4 +275,4 @@ END
 $$;
 
 COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
-    'every operation by its upstream name, with the upstream''s camelCase JSON';
+    'every operation by its camelCase name (createMaintenance, ...), with camelCase JSON input and result';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dump_restore.sh — pg_dump of a database with the extension, restored into a
-# fresh database, gives back every row and a working extension (SPEC
-# section 2, issue 5).
+# fresh database, gives back every row and a working extension (the
+# extension's tables are configuration tables, pg_extension_config_dump).
 #
 # Two scenarios:
 #
@@ -60,9 +60,9 @@ READER=${DB}_reader
 CRON_DB=${DB}_cron
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
 unset PGDATABASE PGOPTIONS PGSERVICE
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
-checks=0
-failures=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dump_restore.XXXXXX")
 cron_cluster=
 
@@ -100,40 +100,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-ok() {
-	checks=$((checks + 1))
-	echo "ok $checks - $1"
-}
-
-not_ok() { # not_ok NAME [DETAIL-FILE-OR-TEXT]
-	checks=$((checks + 1))
-	failures=$((failures + 1))
-	echo "not ok $checks - $1"
-	if [ -n "${2:-}" ]; then
-		if [ -f "$2" ]; then head -n 60 "$2"; else printf '%s\n' "$2"; fi | sed 's/^/#   /'
-	fi
-	return 0
-}
-
-# CMD | check NAME: passes when CMD printed exactly "t".
-shopt -s lastpipe
-check() {
-	local got
-	got=$(cat)
-	if [ "$got" = t ]; then ok "$1"; else not_ok "$1" "$got"; fi
-}
-
-# same NAME FILE1 FILE2: passes when the files are identical (and not empty).
-same() {
-	if [ ! -s "$2" ]; then
-		not_ok "$1" "$2 is empty"
-	elif diff -u "$2" "$3" >"$tmp/diff" 2>&1; then
-		ok "$1"
-	else
-		not_ok "$1" "$tmp/diff"
-	fi
-}
 
 # q DB [psql args]: quiet, unaligned, stop at the first error
 q() {
@@ -206,17 +172,17 @@ source_checks() {
 	local db=$1
 	q "$db" -c "SELECT array_agg(DISTINCT status ORDER BY status)::text[]
 	                 = '{scheduled,in_progress,completed,cancelled}'
-	              FROM maintenance.maintenances" | check "source: maintenances in every status"
+	              FROM maintenance.maintenances" | check_t "source: maintenances in every status"
 	q "$db" -c "SELECT count(*) >= 4 FROM maintenance.maintenance_updates u
 	              JOIN maintenance.maintenances m ON m.id = u.maintenance_id
 	             WHERE m.title = 'Database upgrade'
 	            HAVING count(DISTINCT u.created_at) = 1" |
-		check "source: several updates written in one transaction"
+		check_t "source: several updates written in one transaction"
 	q "$db" -c "SELECT count(*) > 0 FROM maintenance.events e
 	             WHERE octet_length(maintenance.event_envelope(e)::text) >= 8000" |
-		check "source: an event too large for NOTIFY"
+		check_t "source: an event too large for NOTIFY"
 	q "$db" -c "SELECT count(*) = 2 AND max(last_event_id) = 7 AND min(last_event_id) = 0
-	              FROM maintenance.event_consumers" | check "source: two event consumers, one acknowledged"
+	              FROM maintenance.event_consumers" | check_t "source: two event consumers, one acknowledged"
 }
 
 # A text snapshot of everything the extension holds, for comparison.
@@ -388,7 +354,7 @@ if restore_plain "$tmp/src.sql" "$PLAIN" "A plain"; then
 	                  AND NOT has_function_privilege('$READER', 'maintenance.close_maintenance(uuid, text, text)', 'EXECUTE')
 	                  AND has_table_privilege('$READER', 'maintenance.events', 'SELECT')
 	                  AND NOT has_table_privilege('$READER', 'maintenance.maintenances', 'SELECT')" |
-		check "A plain: the grants to a role are restored, and only they"
+		check_t "A plain: the grants to a role are restored, and only they"
 	works_after_restore "$PLAIN" "A plain"
 fi
 if restore_custom "$tmp/src.dump" "$CUSTOM" "A custom"; then
@@ -413,7 +379,7 @@ else
 	q "$CRON_DB" -c 'CREATE EXTENSION pg_cron' -c 'CREATE EXTENSION maintenance'
 	q "$CRON_DB" -c "SELECT count(*) = 2 FROM cron.job
 	                  WHERE jobname IN ('maintenance-transitions', 'maintenance-prune-events')" |
-		check "B: CREATE EXTENSION scheduled both jobs"
+		check_t "B: CREATE EXTENSION scheduled both jobs"
 	q "$CRON_DB" >/dev/null <<-'SQL'
 		SELECT maintenance.schedule_transitions('*/5 * * * *');
 		SELECT cron.schedule('users-own-job', '0 4 * * *', 'SELECT 1');
@@ -425,7 +391,7 @@ else
 	pg_dump -Fp -d "$CRON_DB" -f "$tmp/cron.sql"
 	pg_dump -Fc -d "$CRON_DB" -f "$tmp/cron.dump"
 	grep -c "maintenance-transitions" "$tmp/cron.sql" | sed 's/^1$/t/' |
-		check "B: the dump carries the transitions job once (pg_cron's data)"
+		check_t "B: the dump carries the transitions job once (pg_cron's data)"
 
 	for format in plain custom; do
 		if [ "$format" = plain ]; then
@@ -442,9 +408,8 @@ else
 		-c "SELECT string_agg(jobname || ' ' || schedule, ', ' ORDER BY jobname)
 		       = 'maintenance-prune-events 17 3 * * *, maintenance-transitions * * * * *, users-own-job 0 4 * * *'
 		      FROM cron.job" 2>&1 |
-		check "B: after the restore, DROP and CREATE EXTENSION still remove and schedule the jobs"
+		check_t "B: after the restore, DROP and CREATE EXTENSION still remove and schedule the jobs"
 	use_main_cluster
 fi
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+tap_summary

@@ -26,12 +26,12 @@ DB=${LISTEN_TEST_DB:-listen_reconnect_test}
 LISTEN_BIN=${LISTEN_BIN:-$(pg_config --bindir)/maintenance-listen}
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
 unset PGDATABASE PGOPTIONS PGAPPNAME
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 tmp=$(mktemp -d)
 listener=
 slow_writer=
-checks=0
-failures=0
 
 cleanup() {
 	status=$?
@@ -49,24 +49,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap '' PIPE
-
-fail() {
-	echo "not ok - $*"
-	echo "# $checks passed, 1 failed"
-	exit 1
-}
-
-check() {	# check NAME COMMAND...
-	local name=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $name"
-	else
-		failures=$((failures + 1))
-		echo "not ok $checks - $name"
-	fi
-}
 
 sql() {		# sql [psql options...]: run stdin or -c in $DB, tuples only
 	timeout 30 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" "$@"
@@ -414,5 +396,4 @@ status=0
 check "a connection string libpq cannot parse exits 2, with libpq's reason" \
 	bash -c "[ $status -eq 2 ] && grep -q 'invalid connection string: unterminated quoted string' '$tmp/bad.err'"
 
-echo "# $((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+tap_summary

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * notify.js — the events of SPEC §5 as a separate, real client sees them.
+ * notify.js — the events of every write as a separate, real client sees them.
  *
  * One pg.Client LISTENs on the three channels; a second one writes; a third
  * reads maintenance.events and sends "barriers".  After every write the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # upgrade.sh — ALTER EXTENSION maintenance UPDATE from every released version
-# gives what a fresh install of the current version gives (issue 5).
+# gives what a fresh install of the current version gives.
 #
 # For each released version V (every sql/maintenance--V--*.sql upgrade
 # script's start; today 0.1.0):
@@ -33,12 +33,12 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO_ROOT"
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
 unset PGDATABASE PGOPTIONS PGSERVICE
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 OLD_DB=upgrade_old
 NEW_DB=upgrade_new
 CURRENT=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" maintenance.control)
-checks=0
-failures=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/upgrade.XXXXXX")
 
 cleanup() {
@@ -54,37 +54,6 @@ cleanup() {
 	exit "$status"
 }
 trap cleanup EXIT
-
-ok() {
-	checks=$((checks + 1))
-	echo "ok $checks - $1"
-}
-
-not_ok() { # not_ok NAME [DETAIL-FILE-OR-TEXT]
-	checks=$((checks + 1))
-	failures=$((failures + 1))
-	echo "not ok $checks - $1"
-	if [ -n "${2:-}" ]; then
-		if [ -f "$2" ]; then head -n 60 "$2"; else printf '%s\n' "$2"; fi | sed 's/^/#   /'
-	fi
-	return 0
-}
-
-# is NAME GOT EXPECTED
-is() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got: $2 / expected: $3"; fi
-}
-
-# same NAME FILE1 FILE2: passes when the files are identical and not empty.
-same() {
-	if [ ! -s "$2" ]; then
-		not_ok "$1" "$2 is empty"
-	elif diff -u "$2" "$3" >"$tmp/diff" 2>&1; then
-		ok "$1"
-	else
-		not_ok "$1" "$tmp/diff"
-	fi
-}
 
 # q DB [psql args]: quiet, unaligned, tuples only, stop at the first error
 q() {
@@ -275,8 +244,4 @@ for from in "${released[@]}"; do
 		)" "$(printf 't\n1/1/0\nafter update\nf\nt')"
 done
 
-echo "1..$checks"
-if [ "$failures" -gt 0 ]; then
-	echo "# $failures of $checks checks failed"
-	exit 1
-fi
+tap_summary

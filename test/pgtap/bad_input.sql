@@ -1,8 +1,8 @@
--- pgTAP: bad input (SPEC section 4).  Every argument of every write
+-- pgTAP: bad input.  Every argument of every write
 -- function null, empty and blank strings, null and duplicate system ids,
 -- infinite times, years 1 and 9999, control characters and NUL, a 10 MB
--- message, and malformed JSON for rpc: each is refused with the SPEC's
--- SQLSTATE (22023, P0002, 55000) and a message naming the argument or field,
+-- message, and malformed JSON for rpc: each is refused with the contract's
+-- SQLSTATE (22023, P0002, 55000; README "Errors") and a message naming the argument or field,
 -- or has the accepted meaning the README documents.
 --
 -- A refused call must change nothing and emit nothing.  Its rows would be

@@ -1,4 +1,4 @@
--- pgTAP: SPEC section 7 -- nothing is writable by PUBLIC, and the grants
+-- pgTAP: privileges -- nothing is writable by PUBLIC, and the grants
 -- the README ("Privileges") names for a read-only and a managing role work
 -- as documented:
 --

@@ -1,5 +1,4 @@
--- pgTAP: the schema of SPEC section 2 and the rules of section 7 that the
--- catalogs show -- tables, columns, keys, cascades, checks, indexes and
+-- pgTAP: the data model and the security rules that the catalogs show -- tables, columns, keys, cascades, checks, indexes and
 -- that the planner uses them, the status enum, the view, config-dump
 -- registration, the functions and their signatures, pinned search_path.
 --
@@ -84,7 +83,7 @@ SELECT is(
            WHERE a.attrelid = ('maintenance.' || t.tbl)::regclass AND a.attnum > 0 AND NOT a.attisdropped
            ORDER BY a.attnum),
     ARRAY(SELECT e.col FROM expected_columns e WHERE e.tbl = t.tbl ORDER BY e.ord),
-    format('maintenance.%s has exactly the columns of SPEC section 2, in order', t.tbl))
+    format('maintenance.%s has exactly the columns of the data model, in order', t.tbl))
   FROM (SELECT DISTINCT tbl FROM expected_columns) t
  ORDER BY t.tbl;
 
@@ -537,7 +536,7 @@ $$;
 SELECT pg_temp.function_ok(e) FROM expected_functions e ORDER BY e.ord;
 
 /* ---------------------------------------------------------------------
- * Elevated rights pin search_path (SPEC section 7).
+ * Elevated rights pin search_path.
  * ------------------------------------------------------------------ */
 
 SELECT set_eq(
