@@ -100,7 +100,7 @@ cppcheck:
 # with the extension and installed into the server's bindir.
 all: client/maintenance-listen
 
-client/maintenance-listen: client/maintenance-listen.c client/Makefile
+client/maintenance-listen: $(wildcard client/*.c client/*.h) client/Makefile
 	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG)
 
 install: install-listener

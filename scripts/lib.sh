@@ -41,6 +41,9 @@ DEB_PACKAGES=(
 	make
 	gcc
 	libc6-dev
+	libcurl4-openssl-dev
+	libssl-dev
+	pkg-config
 )
 
 # Log files of the set-up steps go here (removed on exit).
