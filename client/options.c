@@ -23,7 +23,7 @@
 #define DEFAULT_WEBHOOK_ATTEMPTS		8
 #define DEFAULT_WEBHOOK_BACKOFF_MS		5000
 #define DEFAULT_WEBHOOK_BACKOFF_MAX_MS	(10 * 3600 * 1000)
-#define DEFAULT_WEBHOOK_MAX_ELAPSED_MS	(24 * 3600 * 1000)
+#define DEFAULT_WEBHOOK_MAX_ELAPSED_MS	(30 * 3600 * 1000)
 #define MAX_SECONDS_MS					(7 * 24 * 3600 * 1000)
 
 const char *const all_channels[NCHANNELS] = {
@@ -74,7 +74,7 @@ options_usage(void)
 		   "      --webhook-backoff-max=SECS  the longest delay (default: 36000)\n"
 		   "      --webhook-max-elapsed=SECS  give up on an event once its retries would\n"
 		   "                             end later than this after its first attempt\n"
-		   "                             (default: 86400)\n"
+		   "                             (default: 108000, 30 hours)\n"
 		   "      --retry-failed         deliver the events recorded in\n"
 		   "                             maintenance.webhook_failures for this URL, then exit\n"
 		   "\n"

@@ -44,6 +44,7 @@ DEB_PACKAGES=(
 	libcurl4-openssl-dev
 	libssl-dev
 	pkg-config
+	curl
 )
 
 # Log files of the set-up steps go here (removed on exit).
