@@ -155,12 +155,12 @@ deliver_exec(const char *json, const char *id, const char *channel)
 Delivery
 deliver(int64_t id, const char *json, const char *channel)
 {
-	char		id_text[32];
-
 	if (opts.webhook_url != NULL)
 		return webhook_deliver(id, json);
 	if (opts.exec_command != NULL)
 	{
+		char		id_text[32];
+
 		snprintf(id_text, sizeof(id_text), "%" PRId64, id);
 		return deliver_exec(json, id_text, channel);
 	}
