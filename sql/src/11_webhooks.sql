@@ -28,6 +28,9 @@ CREATE TABLE maintenance.webhook_failures (
 COMMENT ON TABLE maintenance.webhook_failures IS
     'events a webhook endpoint did not take after every attempt (maintenance-listen --webhook); retried with --retry-failed';
 
+-- pg_dump carries its rows, as those of the other tables.
+SELECT pg_catalog.pg_extension_config_dump('maintenance.webhook_failures', '');
+
 CREATE FUNCTION maintenance.record_webhook_failure(
     event_id bigint,
     url text,
