@@ -8,7 +8,8 @@
 #   BENCH_MD=FILE                         also write the result table to FILE
 #
 # It builds and installs the extension and the listener, starts its own
-# cluster (scripts/cluster.sh, Unix socket in a temp dir, removed at the end)
+# cluster (scripts/lib.sh cluster_start: Unix socket in a temp dir, removed at
+# the end)
 # and runs bench/webhooks.js, which starts a local receiver (Node.js http,
 # 204 at once) and measures both contenders (see there).
 set -euo pipefail
@@ -26,16 +27,7 @@ if [ ! -d test/client/node_modules/pg ]; then
 	run_logged npm-ci npm --prefix test/client ci --no-audit --no-fund
 fi
 
-BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-bench-webhooks.XXXXXX")
-bench_stop() {
-	"$REPO_ROOT/scripts/cluster.sh" stop "$BENCH_DIR" >/dev/null 2>&1 || true
-	rm -rf "$BENCH_DIR"
-}
-add_cleanup bench_stop
-say "starting a throwaway cluster in $BENCH_DIR"
-run_logged cluster-start "$REPO_ROOT/scripts/cluster.sh" start "$BENCH_DIR" "synchronous_commit = off"
-export PGHOST=$BENCH_DIR PGPORT=5432 PGUSER=postgres PGCLIENTENCODING=UTF8
-unset PGDATABASE PGSERVICE PGPASSWORD
+cluster_start "synchronous_commit = off"
 run_logged createdb createdb bench
 run_logged setup psql -X -q -v ON_ERROR_STOP=1 -d bench -c "CREATE EXTENSION maintenance"
 

@@ -63,24 +63,7 @@ const SECRET_WRONG = 'whsec_' + Buffer.from('not the key of the listener!!').toS
 
 /* ---------------------------------------------------------------- output */
 
-let checks = 0;
-let passed = 0;
-let failures = 0;
-
-async function check(name, fn) {
-	checks++;
-	try {
-		await fn();
-		passed++;
-		console.log(`ok ${checks} - ${name}`);
-	} catch (err) {
-		failures++;
-		console.log(`not ok ${checks} - ${name}`);
-		const text = (err && err.stack) ? err.stack : String(err);
-		for (const line of text.split('\n').slice(0, 30))
-			console.log(`#   ${line}`);
-	}
-}
+const { check, bail, summary } = require('./tap');
 
 /* Resolve when cond() is true (checked on every arrival and every 20 ms). */
 async function until(what, cond, ms = DEADLINE_MS) {
@@ -661,10 +644,7 @@ async function badArguments() {
 }
 
 main()
-	.catch((err) => {
-		failures++;
-		console.log(`not ok - ${err.stack || err}`);
-	})
+	.catch(bail)
 	.finally(async () => {
 		try {
 			if (db)
@@ -674,6 +654,5 @@ main()
 			cluster('stop', clusterDir);
 		} catch (err) { /* already */ }
 		fs.rmSync(tmp, { recursive: true, force: true });
-		console.log(`# ${passed} passed, ${failures} failed`);
-		process.exit(failures === 0 && checks > 0 ? 0 : 1);
+		process.exit(summary());
 	});
