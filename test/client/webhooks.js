@@ -270,6 +270,7 @@ async function main() {
 	await gone();
 	await lastAttempt();
 	await secrets();
+	await disconnectDuringBackoff();
 	await crashes();
 	await stops();
 	await badArguments();
@@ -516,6 +517,40 @@ async function secrets() {
 	await l.stop();
 	await db.query('DELETE FROM maintenance.webhook_failures');
 	await wrong.close();
+}
+
+/* The listener's session is terminated while it waits to retry the endpoint. */
+async function disconnectDuringBackoff() {
+	const rec = await new Receiver().listen();
+	let terminated = null;
+	rec.plan = (req, all) => {
+		if (all.length > 1)
+			return null;
+		terminated = db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		                        WHERE application_name = 'maintenance-listen' AND datname = current_database()`);
+		return 500;
+	};
+	const l = new Listener(rec.url, ['--channel', 'maintenance_signal', '--consumer', 'webhooks-backoff',
+		'--webhook-backoff', '1', '--webhook-backoff-max', '1'], { cursor: await freshCursor() });
+	await until('the consumer registered', async () => (await db.query(
+		"SELECT 1 FROM maintenance.event_consumers WHERE name = 'webhooks-backoff'")).rowCount === 1);
+	await db.query("SELECT maintenance.ack_events('webhooks-backoff', $1)", [await lastEventId()]);
+	await createOne();
+	await until('the retry', () => rec.delivered().length === 1);
+	await terminated;
+	await createOne();
+	await until('the next event', () => rec.delivered().length === 2);
+	const last = rec.requests[rec.requests.length - 1].id;
+	await check('a session lost during a backoff wait: the event is retried once, delivered once, then the next', async () => {
+		assert.deepEqual(rec.requests.map((r) => r.action), [500, 204, 204]);
+		assert.equal(rec.requests[0].id, rec.requests[1].id);
+		assert.ok(rec.requests[2].id > rec.requests[1].id);
+		assert.match(l.stderr, /lost the connection|could not/);
+		await until('the consumer acknowledged', async () => Number((await db.query(
+			"SELECT last_event_id FROM maintenance.event_consumers WHERE name = 'webhooks-backoff'")).rows[0].last_event_id) >= last);
+	});
+	await l.stop();
+	await rec.close();
 }
 
 /* kill -9 of the listener, then a restart of PostgreSQL, while writers write. */
