@@ -7,8 +7,9 @@
  *	  Modules: options.c (arguments, --help), runtime.c (logging, signals,
  *	  interruptible sleeps), cursor.c (the cursor file), session.c (the
  *	  PostgreSQL session and the replay loop), deliver.c (standard output
- *	  and --exec), webhook.c (signed webhooks: retries, failures),
- *	  webhook_sign.c (secrets and signatures, OpenSSL), http.c (libcurl).
+ *	  and --exec), webhook.c (signed webhooks: attempts and retries),
+ *	  sign.c (secrets and signatures, OpenSSL), failures.c (the record of
+ *	  failed events, --retry-failed), http.c (libcurl).
  *
  *-------------------------------------------------------------------------
  */

@@ -236,6 +236,8 @@ options_check_webhook(void)
 		options_error("--webhook needs --webhook-secret-file (no webhook without a secret)");
 	if (opts.exec_command != NULL)
 		options_error("--webhook and --exec cannot be used together");
+	if (opts.retry_failed && (opts.consumer != NULL || opts.cursor_file != NULL))
+		options_error("--retry-failed takes no cursor (it reads maintenance.webhook_failures)");
 	if (opts.webhook_backoff_max_ms < opts.webhook_backoff_first_ms)
 		options_error("--webhook-backoff-max must not be shorter than --webhook-backoff");
 }

@@ -2,8 +2,8 @@
  *
  * webhook.h
  *	  maintenance-listen --webhook: Standard Webhooks delivery (webhook.c),
- *	  its secrets and signatures (webhook_sign.c), the record of failed
- *	  events (webhook_failures.c), and the HTTP client (http.c).
+ *	  its secrets and signatures (sign.c), the record of failed
+ *	  events (failures.c), and the HTTP client (http.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -34,12 +34,12 @@ extern Delivery webhook_deliver(int64_t id, const char *json);
 extern const WebhookFailure *webhook_last_failure(void);
 extern const char *webhook_recorded_url(void);
 
-/* webhook_failures.c */
+/* failures.c */
 extern bool webhook_failure_pending(int64_t id);
 extern bool webhook_record_failure(PGconn *conn, int64_t id);
 extern int	webhook_retry_failed(void);
 
-/* webhook_sign.c */
+/* sign.c */
 extern void sign_load_secrets(const char *path);
 extern void sign_forget_secrets(void);
 extern void sign_header(const char *msg_id, const char *timestamp,

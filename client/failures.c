@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * webhook_failures.c
+ * failures.c
  *	  maintenance-listen --webhook: events whose every attempt failed are
  *	  recorded in maintenance.webhook_failures (through
  *	  maintenance.record_webhook_failure()) before the cursor moves past
@@ -80,7 +80,7 @@ failures_resolve(PGconn *conn, const char *event_id)
 
 /*
  * Deliver one recorded event again: resolved when delivered, recorded again
- * (its attempts added) when not.  False when it is still failed.
+ * (its attempts added, *failed set) when not.  OUTCOME_CAUGHT_UP to go on.
  */
 static Outcome
 failures_retry_one(PGconn *conn, const char *event_id, const char *json, bool *failed)

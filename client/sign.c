@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * webhook_sign.c
+ * sign.c
  *	  maintenance-listen --webhook: the signing secrets and the
  *	  webhook-signature header of the Standard Webhooks specification,
  *	  with OpenSSL (HMAC-SHA256, base64).
