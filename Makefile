@@ -96,8 +96,9 @@ cppcheck:
 		--inline-suppr --quiet --std=c99 -I $(shell $(PG_CONFIG) --includedir) \
 		--suppress=missingIncludeSystem client
 
-# The event listener client, client/maintenance-listen (C, libpq), is built
-# with the extension and installed into the server's bindir.
+# The event listener client, client/maintenance-listen (C; libpq, libcurl,
+# OpenSSL), is built with the extension and installed into the server's
+# bindir.
 all: client/maintenance-listen
 
 client/maintenance-listen: $(wildcard client/*.c client/*.h) client/Makefile
