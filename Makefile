@@ -106,11 +106,12 @@ cppcheck:
 		--inline-suppr --quiet --std=c99 -I $(shell $(PG_CONFIG) --includedir) \
 		--suppress=missingIncludeSystem client
 
-# The event listener client, client/maintenance-listen (C, libpq), is built
-# with the extension and installed into the server's bindir.
+# The event listener client, client/maintenance-listen (C; libpq, libcurl,
+# OpenSSL), is built with the extension and installed into the server's
+# bindir.
 all: client/maintenance-listen
 
-client/maintenance-listen: client/maintenance-listen.c client/Makefile
+client/maintenance-listen: $(wildcard client/*.c client/*.h) client/Makefile
 	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG)
 
 install: install-listener

@@ -46,6 +46,10 @@ DEB_PACKAGES=(
 	make
 	gcc
 	libc6-dev
+	libcurl4-openssl-dev
+	libssl-dev
+	pkg-config
+	curl
 )
 
 # Log files of the set-up steps go here (removed on exit).

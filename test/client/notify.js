@@ -45,22 +45,7 @@ const END = '2026-11-28T16:30:00.000Z';
 
 /* ---------------------------------------------------------------- output */
 
-let checks = 0;
-let failures = 0;
-
-async function check(name, fn) {
-	checks++;
-	try {
-		await fn();
-		console.log(`ok ${checks} - ${name}`);
-	} catch (err) {
-		failures++;
-		console.log(`not ok ${checks} - ${name}`);
-		const text = (err && err.stack) ? err.stack : String(err);
-		for (const line of text.split('\n').slice(0, 40))
-			console.log(`#   ${line}`);
-	}
-}
+const { check, bail, summary } = require('./tap');
 
 /* ------------------------------------------------------------- listening */
 
@@ -513,11 +498,4 @@ async function run({ listener, writer, reader, writerPid }) {
 	});
 }
 
-main().then(() => {
-	console.log(`# ${checks - failures} passed, ${failures} failed`);
-	process.exit(failures === 0 ? 0 : 1);
-}, (err) => {
-	console.log(`not ok - ${err.stack || err}`);
-	console.log(`# ${checks - failures} passed, ${failures + 1} failed`);
-	process.exit(1);
-});
+main().catch(bail).then(() => process.exit(summary()));

@@ -13,9 +13,13 @@
 --
 --   GRANT EXECUTE ON FUNCTION maintenance.run_transitions TO manager;
 --
+--   GRANT EXECUTE ON FUNCTION maintenance.record_webhook_failure,
+--       maintenance.list_webhook_failures, maintenance.resolve_webhook_failure
+--     TO webhook_listener;
+--
 -- The roles are created inside the transaction and roll back with it.
 BEGIN;
-SELECT plan(130);
+SELECT plan(144);
 
 /* ---------------------------------------------------------------------
  * What PUBLIC has, read from the catalogs.
@@ -60,7 +64,10 @@ SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot exe
         'maintenance.ack_events(text,bigint)',
         'maintenance.prune_events(interval)',
         'maintenance.schedule_event_pruning(text)',
-        'maintenance.unschedule_event_pruning()']) WITH ORDINALITY AS w(f, n)
+        'maintenance.unschedule_event_pruning()',
+        'maintenance.record_webhook_failure(bigint,text,integer,integer,text)',
+        'maintenance.list_webhook_failures(text)',
+        'maintenance.resolve_webhook_failure(bigint,text)']) WITH ORDINALITY AS w(f, n)
  ORDER BY n;
 
 -- The reading functions are executable by PUBLIC ...
@@ -240,6 +247,31 @@ SELECT results_eq($$SELECT started, completed, failed FROM maintenance.run_trans
 RESET ROLE;
 SELECT is((SELECT status::text FROM maintenance.maintenances WHERE title = 'via rpc'), 'in_progress',
           'the run moved the due maintenance');
+
+-- The webhook listener's role (README "Privileges"): the failure functions
+-- by their own grant; the managing role has not got them.
+CREATE ROLE tap_webhooks;
+GRANT USAGE ON SCHEMA maintenance TO tap_webhooks;
+GRANT EXECUTE ON FUNCTION
+    maintenance.record_webhook_failure, maintenance.list_webhook_failures,
+    maintenance.resolve_webhook_failure
+  TO tap_webhooks;
+SET LOCAL ROLE tap_manager;
+SELECT throws_ok($$SELECT maintenance.record_webhook_failure(1, 'http://h/x', 1, 500, 'e')$$, '42501', NULL,
+                 'manager without the grant: record_webhook_failure is refused');
+SELECT throws_ok($$SELECT * FROM maintenance.list_webhook_failures()$$, '42501', NULL,
+                 'manager without the grant: list_webhook_failures is refused');
+RESET ROLE;
+SET LOCAL ROLE tap_webhooks;
+SELECT lives_ok($$SELECT maintenance.record_webhook_failure(1, 'http://h/x', 2, NULL, 'timed out')$$,
+                'webhook role: record_webhook_failure');
+SELECT results_eq($$SELECT event_id, url, attempts, last_status FROM maintenance.list_webhook_failures('http://h/x')$$,
+                  $$VALUES (1::bigint, 'http://h/x'::text, 2, NULL::integer)$$,
+                  'webhook role: list_webhook_failures shows the record');
+SELECT is(maintenance.resolve_webhook_failure(1, 'http://h/x'), true, 'webhook role: resolve_webhook_failure');
+SELECT throws_ok($$SELECT * FROM maintenance.webhook_failures$$, '42501', NULL,
+                 'webhook role: the table itself cannot be read');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -5,7 +5,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(294);
+SELECT plan(342);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -23,12 +23,14 @@ SELECT enum_has_labels('maintenance', 'status',
                        'maintenance.status has the labels scheduled, in_progress, completed, cancelled, in that order');
 
 SELECT tables_are('maintenance',
-    ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates', 'events', 'event_consumers']);
+    ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates', 'events', 'event_consumers',
+          'webhook_failures']);
 SELECT has_table('maintenance', 'maintenances', 'table maintenance.maintenances');
 SELECT has_table('maintenance', 'maintenance_systems', 'table maintenance.maintenance_systems');
 SELECT has_table('maintenance', 'maintenance_updates', 'table maintenance.maintenance_updates');
 SELECT has_table('maintenance', 'events', 'table maintenance.events');
 SELECT has_table('maintenance', 'event_consumers', 'table maintenance.event_consumers');
+SELECT has_table('maintenance', 'webhook_failures', 'table maintenance.webhook_failures');
 SELECT views_are('maintenance', ARRAY['maintenances_with_systems']);
 SELECT has_view('maintenance', 'maintenances_with_systems', 'view maintenance.maintenances_with_systems');
 SELECT sequences_are('maintenance', ARRAY['maintenance_updates_position_seq', 'events_id_seq']);
@@ -75,9 +77,17 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('events', 'xid', 'xid8', true, 'pg_current_xact_id()'),
     ('event_consumers', 'name', 'text', true, NULL),
     ('event_consumers', 'last_event_id', 'bigint', true, '0'),
-    ('event_consumers', 'updated_at', 'timestamp with time zone', false, NULL);
+    ('event_consumers', 'updated_at', 'timestamp with time zone', false, NULL),
+    -- 0.4.0: events a webhook endpoint did not take (maintenance-listen)
+    ('webhook_failures', 'event_id', 'bigint', true, NULL),
+    ('webhook_failures', 'url', 'text', true, NULL),
+    ('webhook_failures', 'attempts', 'integer', true, NULL),
+    ('webhook_failures', 'last_status', 'integer', false, NULL),
+    ('webhook_failures', 'last_error', 'text', true, NULL),
+    ('webhook_failures', 'first_failed_at', 'timestamp with time zone', true, 'now()'),
+    ('webhook_failures', 'failed_at', 'timestamp with time zone', true, 'now()');
 
--- Exactly these columns, in this order, per table (5 tests).
+-- Exactly these columns, in this order, per table (6 tests).
 SELECT is(
     ARRAY(SELECT a.attname FROM pg_attribute a
            WHERE a.attrelid = ('maintenance.' || t.tbl)::regclass AND a.attnum > 0 AND NOT a.attisdropped
@@ -106,7 +116,7 @@ BEGIN
 END
 $$;
 
--- 27 columns x 4 tests.
+-- 34 columns x 4 tests.
 SELECT pg_temp.column_ok(e) FROM expected_columns e ORDER BY e.ord;
 
 -- The view: MaintenanceWithSystems, the table's columns plus sorted system ids.
@@ -128,6 +138,8 @@ SELECT col_is_pk('maintenance', 'maintenance_systems', ARRAY['maintenance_id', '
 SELECT col_is_pk('maintenance', 'maintenance_updates', 'id', 'maintenance_updates: PRIMARY KEY (id)');
 SELECT col_is_pk('maintenance', 'events', 'id', 'events: PRIMARY KEY (id)');
 SELECT col_is_pk('maintenance', 'event_consumers', 'name', 'event_consumers: PRIMARY KEY (name)');
+SELECT col_is_pk('maintenance', 'webhook_failures', ARRAY['event_id', 'url'],
+                 'webhook_failures: PRIMARY KEY (event_id, url)');
 SELECT col_is_unique('maintenance', 'maintenance_updates', 'position',
                      'maintenance_updates.position is unique (the timeline order)');
 
@@ -188,8 +200,9 @@ SELECT set_eq(
           'maintenances_end_at_finite', 'maintenances_end_after_start',
           'maintenance_systems_system_id_not_blank', 'maintenance_updates_message_not_blank',
           'events_channel_known',
-          'event_consumers_name_not_blank', 'event_consumers_last_event_id_not_negative'],
-    'the check constraints are the nine tested below');
+          'event_consumers_name_not_blank', 'event_consumers_last_event_id_not_negative',
+          'webhook_failures_attempts_check', 'webhook_failures_status_check'],
+    'the check constraints are the eleven tested below');
 
 CREATE FUNCTION pg_temp.violates(stmt text, tbl text, con text, label text) RETURNS text
 LANGUAGE sql AS $$
@@ -247,6 +260,12 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.event_consumers (name) VALUES 
 SELECT pg_temp.violates($$INSERT INTO maintenance.event_consumers (name, last_event_id) VALUES ('c', -1)$$,
                         'event_consumers', 'event_consumers_last_event_id_not_negative',
                         'a negative cursor is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, url, attempts, last_error)
+                          VALUES (1, 'http://h/', 0, 'x')$$,
+                        'webhook_failures', 'webhook_failures_attempts_check', 'zero webhook attempts are refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, url, attempts, last_status, last_error)
+                          VALUES (1, 'http://h/', 1, 600, 'x')$$,
+                        'webhook_failures', 'webhook_failures_status_check', 'an HTTP status over 599 is refused');
 
 /* ---------------------------------------------------------------------
  * Indexes
@@ -441,7 +460,7 @@ SELECT set_eq(
     $$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'maintenance'$$,
     ARRAY['maintenance.maintenances', 'maintenance.maintenance_systems',
           'maintenance.maintenance_updates', 'maintenance.events', 'maintenance.event_consumers',
-          'maintenance.maintenance_updates_position_seq', 'maintenance.events_id_seq'],
+          'maintenance.webhook_failures', 'maintenance.maintenance_updates_position_seq', 'maintenance.events_id_seq'],
     'pg_extension.extconfig holds every table and both sequences');
 SELECT is(
     (SELECT array_agg(DISTINCT c) FROM pg_extension, unnest(extcondition) AS c WHERE extname = 'maintenance'),
@@ -461,7 +480,8 @@ SELECT functions_are('maintenance', ARRAY[
     'rpc_status', 'rpc_check_fields', 'maintenance_json', 'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
-    'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids', 'schedule_job', 'unschedule_job']);
+    'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids', 'schedule_job', 'unschedule_job',
+    'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
@@ -514,7 +534,13 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
      'm maintenance.maintenances_with_systems', 'jsonb', 'sql', 'immutable'),
     ('maintenance.update_json(maintenance.maintenance_updates)', 'u maintenance.maintenance_updates',
      'jsonb', 'sql', 'immutable'),
-    ('maintenance.iso_time(timestamp with time zone)', 'ts timestamp with time zone', 'text', 'c', 'immutable');
+    ('maintenance.iso_time(timestamp with time zone)', 'ts timestamp with time zone', 'text', 'c', 'immutable'),
+    ('maintenance.record_webhook_failure(bigint,text,integer,integer,text)',
+     'event_id bigint, url text, attempts integer, last_status integer, last_error text',
+     'void', 'plpgsql', 'volatile'),
+    ('maintenance.list_webhook_failures(text)', 'url text DEFAULT NULL::text',
+     'SETOF maintenance.webhook_failures', 'sql', 'stable'),
+    ('maintenance.resolve_webhook_failure(bigint,text)', 'event_id bigint, url text', 'boolean', 'sql', 'volatile');
 
 CREATE FUNCTION pg_temp.function_ok(e expected_functions) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
@@ -532,7 +558,7 @@ BEGIN
 END
 $$;
 
--- 18 functions x 5 tests.
+-- 21 functions x 5 tests.
 SELECT pg_temp.function_ok(e) FROM expected_functions e ORDER BY e.ord;
 
 /* ---------------------------------------------------------------------
@@ -545,8 +571,9 @@ SELECT set_eq(
           'run_transitions', 'list_maintenances', 'get_maintenance', 'get_maintenance_updates',
           'get_maintenances_for_system', 'get_bulk_maintenances_for_systems',
           'has_active_maintenance_with_suppression', 'get_event', 'replay_events', 'replay_events_for',
-          'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids'],
-    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' functions and the trigger that keeps maintenances.system_ids');
+          'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids',
+          'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure'],
+    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' and webhook listeners'' functions and the trigger that keeps maintenances.system_ids');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p
