@@ -129,7 +129,7 @@ build() {
 build_clang() {
 	local dir rc=0
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-clang.XXXXXX")
-	cp -r Makefile maintenance.control sql src client "$dir/"
+	cp -r Makefile maintenance.control META.json sql src client "$dir/"
 	say "building with clang (make CC=clang, -Wall -Wextra -Werror), in $dir"
 	# the copy has the gcc build's objects: clean them first
 	run_logged make-clang-clean make -C "$dir" clean PG_CONFIG="$PG_CONFIG" &&

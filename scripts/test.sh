@@ -233,7 +233,7 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 	tapdir=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-tap.XXXXXX")
 	add_cleanup "rm -rf '$tapdir'"
 	mkdir -p "$tapdir/test"
-	cp -r Makefile maintenance.control sql "$tapdir/"
+	cp -r Makefile maintenance.control META.json sql "$tapdir/"
 	cp -r test/t "$tapdir/test/"
 	tap_cmd=(make -C "$tapdir" installcheck REGRESS= ISOLATION= PG_CONFIG="$PG_CONFIG")
 	rc=0
