@@ -13,7 +13,11 @@
  *   resolve_webhook_failure (as in sql/src/11_webhooks.sql), EXECUTE
  *   revoked from PUBLIC;
  * - the comments of three functions say what their JSON is without
- *   pointing elsewhere.
+ *   pointing elsewhere;
+ * - maintenance time for SLAs (sql/src/06_coverage.sql): the table
+ *   maintenance_windows, derived from the timelines by triggers and filled
+ *   here from the existing ones; under_maintenance, coverage and
+ *   rpc('getCoverage').
  */
 
 CREATE OR REPLACE FUNCTION maintenance.event_envelope(e maintenance.events)
@@ -147,3 +151,422 @@ COMMENT ON FUNCTION maintenance.update_json(maintenance.maintenance_updates) IS
     'a timeline entry as MaintenanceUpdate JSON, the shape maintenance.rpc returns';
 COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
     'every operation by its camelCase name (createMaintenance, ...), with camelCase JSON input and result';
+
+/* ---------------------------------------------------------------------
+ * 0.4.0: maintenance time for SLAs (as in sql/src/06_coverage.sql)
+ * ------------------------------------------------------------------ */
+
+/* ---------------------------------------------------------------------
+ * Maintenance windows: when each maintenance was really in progress, per
+ * system, from its timeline.  A derived table (README, "Maintenance time
+ * for SLAs"): triggers on the timeline and on maintenance_systems keep it,
+ * so every write path does (the C functions, the sweep, direct SQL, a
+ * restore); pg_dump does not carry it.
+ * ------------------------------------------------------------------ */
+
+CREATE TABLE maintenance.maintenance_windows (
+    maintenance_id uuid NOT NULL
+        REFERENCES maintenance.maintenances (id) ON DELETE CASCADE,
+    system_id text NOT NULL,
+    -- From the update that moved it to in_progress to the one that moved
+    -- it to completed or cancelled; no upper bound while in progress.
+    during tstzrange NOT NULL,
+    CONSTRAINT maintenance_windows_pkey PRIMARY KEY (maintenance_id, system_id),
+    CONSTRAINT maintenance_windows_during_not_empty CHECK (NOT pg_catalog.isempty(during))
+);
+
+COMMENT ON TABLE maintenance.maintenance_windows IS
+    'when each maintenance was in progress, per system; derived from the timeline by triggers';
+
+-- The key of the windows index: a window as a vertical segment in the plane
+-- whose x is its system (a hash of the id) and y its time (epoch seconds).
+-- One GiST index on it answers "system X during R" by the windows of X that
+-- overlap R alone, without the contrib module btree_gist (a GiST index of
+-- text equality).  Hash collisions only cost a recheck of system_id.  An
+-- unbounded end is a finite y beyond every timestamptz (an infinite one
+-- would make the GiST penalty NaN).
+CREATE FUNCTION maintenance.window_key(system_id text, during tstzrange)
+RETURNS box
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT pg_catalog.box(
+        pg_catalog.point(pg_catalog.hashtext(system_id)::float8,
+                         coalesce(pg_catalog.date_part('epoch', pg_catalog.lower(during)), -1e13::float8)),
+        pg_catalog.point(pg_catalog.hashtext(system_id)::float8,
+                         coalesce(pg_catalog.date_part('epoch', pg_catalog.upper(during)), 1e13::float8)))
+$$;
+
+COMMENT ON FUNCTION maintenance.window_key(text, tstzrange) IS
+    'the key of maintenance_windows'' GiST index: (system, time) as a segment in the plane';
+
+CREATE INDEX maintenance_windows_system_during
+    ON maintenance.maintenance_windows USING gist (maintenance.window_key(system_id, during));
+
+-- Recompute the windows of the given maintenances from their timelines and
+-- systems.  Recomputing (not patching) makes the order of writes irrelevant:
+-- a restore loads the timeline and the systems in either order.
+CREATE FUNCTION maintenance.refresh_windows(maintenance_ids uuid[])
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    DELETE FROM maintenance.maintenance_windows w
+     WHERE w.maintenance_id OPERATOR(pg_catalog.=) ANY (refresh_windows.maintenance_ids);
+    INSERT INTO maintenance.maintenance_windows (maintenance_id, system_id, during)
+    SELECT s.maintenance_id, s.system_id, pg_catalog.tstzrange(started.created_at, ended.created_at)
+      FROM (SELECT DISTINCT x.id
+              FROM pg_catalog.unnest(refresh_windows.maintenance_ids) AS x(id)
+             WHERE x.id IS NOT NULL) AS asked
+      CROSS JOIN LATERAL (
+            SELECT u.created_at, u.position
+              FROM maintenance.maintenance_updates u
+             WHERE u.maintenance_id OPERATOR(pg_catalog.=) asked.id
+               AND u.status_change OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+             ORDER BY u.position
+             LIMIT 1) AS started
+      LEFT JOIN LATERAL (
+            SELECT u.created_at
+              FROM maintenance.maintenance_updates u
+             WHERE u.maintenance_id OPERATOR(pg_catalog.=) asked.id
+               AND u.position OPERATOR(pg_catalog.>) started.position
+               AND u.status_change OPERATOR(pg_catalog.=) ANY
+                   (ARRAY['completed', 'cancelled']::maintenance.status[])
+             ORDER BY u.position
+             LIMIT 1) AS ended ON true
+      JOIN maintenance.maintenance_systems s
+        ON s.maintenance_id OPERATOR(pg_catalog.=) asked.id
+     -- Started and ended in one transaction (one now()): no time at all.
+     WHERE ended.created_at IS NULL
+        OR ended.created_at OPERATOR(pg_catalog.>) started.created_at
+$$;
+
+COMMENT ON FUNCTION maintenance.refresh_windows(uuid[]) IS
+    'recompute maintenance_windows for these maintenances from their timelines and systems';
+
+-- Row triggers on the timeline fire only for status changes: a message-only
+-- update (most of them) costs nothing.
+CREATE FUNCTION maintenance.refresh_windows_of_update()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM maintenance.maintenance_windows;
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM maintenance.refresh_windows(ARRAY[NEW.maintenance_id]);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM maintenance.refresh_windows(ARRAY[OLD.maintenance_id]);
+    ELSE
+        PERFORM maintenance.refresh_windows(ARRAY[OLD.maintenance_id, NEW.maintenance_id]);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.refresh_windows_of_update() IS
+    'trigger: keep maintenance_windows right when a status change is written, changed or removed';
+
+CREATE TRIGGER maintenance_updates_windows_insert
+    AFTER INSERT ON maintenance.maintenance_updates
+    FOR EACH ROW WHEN (NEW.status_change IS NOT NULL)
+    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+CREATE TRIGGER maintenance_updates_windows_update
+    AFTER UPDATE OF maintenance_id, status_change, created_at, position ON maintenance.maintenance_updates
+    FOR EACH ROW WHEN (OLD.status_change IS NOT NULL OR NEW.status_change IS NOT NULL)
+    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+CREATE TRIGGER maintenance_updates_windows_delete
+    AFTER DELETE ON maintenance.maintenance_updates
+    FOR EACH ROW WHEN (OLD.status_change IS NOT NULL)
+    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+CREATE TRIGGER maintenance_updates_windows_truncate
+    AFTER TRUNCATE ON maintenance.maintenance_updates
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+
+-- Systems replaced: the windows of those maintenances follow (a maintenance
+-- that never started has none, and costs one probe of the timeline).
+CREATE FUNCTION maintenance.refresh_windows_of_systems()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM maintenance.maintenance_windows;
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM maintenance.refresh_windows(ARRAY(SELECT c.maintenance_id FROM windows_new c));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM maintenance.refresh_windows(ARRAY(SELECT c.maintenance_id FROM windows_old c));
+    ELSE
+        PERFORM maintenance.refresh_windows(ARRAY(SELECT c.maintenance_id FROM windows_new c
+                                                  UNION SELECT c.maintenance_id FROM windows_old c));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.refresh_windows_of_systems() IS
+    'trigger: keep maintenance_windows right when the systems of maintenances change';
+
+CREATE TRIGGER maintenance_systems_windows_insert
+    AFTER INSERT ON maintenance.maintenance_systems
+    REFERENCING NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+CREATE TRIGGER maintenance_systems_windows_update
+    AFTER UPDATE ON maintenance.maintenance_systems
+    REFERENCING OLD TABLE AS windows_old NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+CREATE TRIGGER maintenance_systems_windows_delete
+    AFTER DELETE ON maintenance.maintenance_systems
+    REFERENCING OLD TABLE AS windows_old
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+CREATE TRIGGER maintenance_systems_windows_truncate
+    AFTER TRUNCATE ON maintenance.maintenance_systems
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+
+/* ---------------------------------------------------------------------
+ * Reads: under_maintenance, coverage
+ * ------------------------------------------------------------------ */
+
+-- A window still in progress has no end yet: at a moment after now it is
+-- still under maintenance as far as the timeline knows.
+CREATE FUNCTION maintenance.under_maintenance(system_id text, at timestamptz DEFAULT pg_catalog.now())
+RETURNS boolean
+LANGUAGE sql STABLE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT EXISTS (
+        SELECT 1
+          FROM maintenance.maintenance_windows w
+         WHERE maintenance.window_key(w.system_id, w.during) OPERATOR(pg_catalog.&&)
+               maintenance.window_key(under_maintenance.system_id,
+                                      pg_catalog.tstzrange(under_maintenance.at, under_maintenance.at, '[]'))
+           AND w.system_id OPERATOR(pg_catalog.=) under_maintenance.system_id
+           AND w.during OPERATOR(pg_catalog.@>) under_maintenance.at)
+$$;
+
+-- The number of systems one call may ask for (README, "Limits").
+CREATE FUNCTION maintenance.coverage_max_systems()
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 10000 $$;
+
+-- One probe of the windows index per distinct system asked, in one
+-- statement.  Time after now has not passed: a window still in progress
+-- counts up to now.
+CREATE FUNCTION maintenance.coverage(system_ids text[], during tstzrange)
+RETURNS TABLE (system_id text, ranges tstzmultirange, seconds double precision)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    asked text[];
+    counted tstzrange;
+BEGIN
+    IF coverage.system_ids IS NULL THEN
+        RAISE EXCEPTION 'system_ids must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF coverage.during IS NULL THEN
+        RAISE EXCEPTION 'during must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    asked := ARRAY(SELECT DISTINCT a.system_id
+                     FROM unnest(coverage.system_ids) AS a(system_id)
+                    WHERE a.system_id IS NOT NULL);
+    IF cardinality(asked) > maintenance.coverage_max_systems() THEN
+        RAISE EXCEPTION 'system_ids must not hold more than % systems', maintenance.coverage_max_systems()
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s distinct systems were given.', cardinality(asked));
+    END IF;
+    counted := coverage.during * tstzrange(NULL, now());
+    RETURN QUERY
+        SELECT a.system_id, c.ranges,
+               coalesce((SELECT sum(date_part('epoch', upper(r)) - date_part('epoch', lower(r)))
+                           FROM unnest(c.ranges) AS r), 0)::float8
+          FROM unnest(asked) AS a(system_id)
+         CROSS JOIN LATERAL (
+               SELECT coalesce(range_agg(w.during * counted), '{}'::tstzmultirange) AS ranges
+                 FROM maintenance.maintenance_windows w
+                WHERE NOT isempty(counted)
+                  AND maintenance.window_key(w.system_id, w.during) && maintenance.window_key(a.system_id, counted)
+                  AND w.system_id = a.system_id
+                  AND w.during && counted) AS c
+         ORDER BY a.system_id COLLATE "C";
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.coverage(text[], tstzrange) IS
+    'for each system, when within during it was under maintenance, windows merged, and for how many seconds';
+
+-- rpc('getCoverage'): every asked id a key, ISO times; errors name the JSON
+-- fields.
+CREATE FUNCTION maintenance.coverage_json(system_ids text[], from_time timestamptz, to_time timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF to_time < from_time THEN
+        RAISE EXCEPTION 'field "to" must not be before field "from"'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('"from" is %s and "to" is %s.',
+                                  maintenance.iso_time(from_time), maintenance.iso_time(to_time));
+    END IF;
+    RETURN (SELECT jsonb_build_object('coverage', coalesce(jsonb_object_agg(c.system_id, jsonb_build_object(
+                       'seconds', c.seconds,
+                       'ranges', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                                      'from', maintenance.iso_time(lower(r)),
+                                                      'to', maintenance.iso_time(upper(r))) ORDER BY lower(r)), '[]')
+                                    FROM unnest(c.ranges) AS r))), '{}'))
+              FROM maintenance.coverage(system_ids, tstzrange(from_time, to_time)) c);
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.coverage_json(text[], timestamptz, timestamptz) IS
+    'rpc getCoverage: coverage as {coverage: {<systemId>: {seconds, ranges: [{from, to}]}}}';
+
+-- The windows of the timelines written before 0.4.0.
+SELECT maintenance.refresh_windows(ARRAY(SELECT m.id FROM maintenance.maintenances m));
+
+-- Errors of the write functions name the JSON fields (endAt, not end_at).
+CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+SET maintenance.argument_names = json
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    IF method IS NULL THEN
+        RAISE EXCEPTION 'method must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    input := coalesce(input, '{}'::jsonb);
+
+    IF method = 'listMaintenances' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
+        SELECT jsonb_build_object('maintenances',
+                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
+          INTO result
+          FROM maintenance.list_maintenances(
+                   status => maintenance.rpc_status(input, 'status'),
+                   system_id => maintenance.rpc_text(input, 'systemId')) v;
+
+    ELSIF method = 'getMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
+        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
+                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
+                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
+                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
+               END
+          INTO result
+          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
+
+    ELSIF method = 'getMaintenancesForSystem' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
+        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
+          INTO result
+          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
+
+    ELSIF method = 'getBulkMaintenancesForSystems' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
+        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
+                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
+                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
+          INTO result
+          FROM maintenance.get_bulk_maintenances_for_systems(
+                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
+
+    ELSIF method = 'createMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input,
+            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.create_maintenance(
+                   title => maintenance.rpc_text(input, 'title', true),
+                   description => maintenance.rpc_text(input, 'description'),
+                   suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
+                   start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
+                   end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
+
+    ELSIF method = 'updateMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input,
+            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.update_maintenance(
+                   id => maintenance.rpc_uuid(input, 'id'),
+                   title => maintenance.rpc_text(input, 'title'),
+                   description => maintenance.rpc_text(input, 'description'),
+                   -- "description": null clears it; an absent key leaves it
+                   clear_description => input ? 'description'
+                                        AND jsonb_typeof(input -> 'description') = 'null',
+                   suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
+                   start_at => maintenance.rpc_timestamptz(input, 'startAt'),
+                   end_at => maintenance.rpc_timestamptz(input, 'endAt'),
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
+
+    ELSIF method = 'addUpdate' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');
+        SELECT maintenance.update_json(u) INTO result
+          FROM maintenance.add_update(
+                   maintenance_id => maintenance.rpc_uuid(input, 'maintenanceId'),
+                   message => maintenance.rpc_text(input, 'message', true),
+                   status_change => maintenance.rpc_status(input, 'statusChange')) u;
+
+    ELSIF method = 'closeMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id,message}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.close_maintenance(
+                   id => maintenance.rpc_uuid(input, 'id'),
+                   message => maintenance.rpc_text(input, 'message')) v;
+
+    ELSIF method = 'deleteMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
+        result := jsonb_build_object('success',
+                      maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
+
+    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
+        result := jsonb_build_object('suppressed',
+                      maintenance.has_active_maintenance_with_suppression(
+                          maintenance.rpc_text(input, 'systemId', true)));
+
+    ELSIF method = 'getCoverage' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
+                                            maintenance.rpc_timestamptz(input, 'from', true),
+                                            maintenance.rpc_timestamptz(input, 'to', true));
+
+    ELSE
+        RAISE EXCEPTION 'unrecognized method "%"', method
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
+                         'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression and getCoverage.';
+    END IF;
+
+    RETURN result;
+END
+$$;
+
+REVOKE ALL ON TABLE maintenance.maintenance_windows FROM PUBLIC;
+REVOKE ALL ON FUNCTION
+    maintenance.window_key(text, tstzrange),
+    maintenance.under_maintenance(text, timestamptz),
+    maintenance.coverage_max_systems(),
+    maintenance.coverage(text[], tstzrange),
+    maintenance.coverage_json(text[], timestamptz, timestamptz),
+    maintenance.refresh_windows(uuid[]),
+    maintenance.refresh_windows_of_update(),
+    maintenance.refresh_windows_of_systems()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    maintenance.window_key(text, tstzrange),
+    maintenance.under_maintenance(text, timestamptz),
+    maintenance.coverage_max_systems(),
+    maintenance.coverage(text[], tstzrange),
+    maintenance.coverage_json(text[], timestamptz, timestamptz)
+TO PUBLIC;

@@ -262,12 +262,18 @@ BEGIN
                       maintenance.has_active_maintenance_with_suppression(
                           maintenance.rpc_text(input, 'systemId', true)));
 
+    ELSIF method = 'getCoverage' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
+                                            maintenance.rpc_timestamptz(input, 'from', true),
+                                            maintenance.rpc_timestamptz(input, 'to', true));
+
     ELSE
         RAISE EXCEPTION 'unrecognized method "%"', method
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance and hasActiveMaintenanceWithSuppression.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression and getCoverage.';
     END IF;
 
     RETURN result;

@@ -227,6 +227,20 @@ for from in "${released[@]}"; do
 		"$(q "$OLD_DB" -c "SELECT system_ids FROM maintenance.maintenances WHERE title = 'Ünïcödé ✓'")" \
 		"{Alpha,beta,zeta}"
 
+	# 0.4.0's table: the windows of the timelines written before the update,
+	# from the in_progress update to the completed or cancelled one.
+	is "$from: maintenance_windows filled from the existing timelines" \
+		"$(q "$OLD_DB" <<-'SQL'
+			SELECT string_agg(m.title || ':' || w.system_id || ':'
+			         || CASE WHEN upper_inf(w.during) THEN 'open' ELSE 'closed' END
+			         || CASE WHEN lower(w.during) = (SELECT u.created_at FROM maintenance.maintenance_updates u
+			                                         WHERE u.maintenance_id = m.id AND u.status_change = 'in_progress')
+			                 THEN '' ELSE ':wrong start' END,
+			         ', ' ORDER BY m.title, w.system_id)
+			  FROM maintenance.maintenance_windows w JOIN maintenance.maintenances m ON m.id = w.maintenance_id
+		SQL
+		)" "due to complete:cache:closed, due to complete:db:closed, due to start:db:open, due to start:web:open, to close:web:closed"
+
 	# The extension works afterwards.
 	is "$from: after the update: writes, the sweep, the active-system reads and replay work" \
 		"$(q "$OLD_DB" <<-'SQL'
