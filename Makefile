@@ -8,6 +8,7 @@ OBJS = \
 	src/outbox.o \
 	src/payload.o \
 	src/store.o \
+	src/ical_calendar.o \
 	src/json.o \
 	src/maintenance.o \
 	src/launcher.o \
@@ -56,6 +57,8 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
 	-DMAINTENANCE_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
+# libical builds and serializes the iCalendar (src/ical_calendar.c).
+SHLIB_LINK += -lical
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

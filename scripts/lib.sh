@@ -40,6 +40,7 @@ DEB_PACKAGES=(
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	libpq-dev
+	libical-dev
 	cppcheck
 	clang
 	jq

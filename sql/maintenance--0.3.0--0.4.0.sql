@@ -18,6 +18,9 @@
  *   maintenance_windows, derived from the timelines by triggers and filled
  *   here from the existing ones; under_maintenance, coverage and
  *   rpc('getCoverage').
+ * - the calendar (sql/src/06_calendar.sql): maintenances.schedule_changes
+ *   (0 for the maintenances of before: their earlier changes were not
+ *   counted), calendar() and rpc('getCalendar'), built with libical.
  */
 
 CREATE OR REPLACE FUNCTION maintenance.event_envelope(e maintenance.events)
@@ -430,6 +433,107 @@ COMMENT ON FUNCTION maintenance.coverage_json(text[], timestamptz, timestamptz) 
 -- The windows of the timelines written before 0.4.0.
 SELECT maintenance.refresh_windows(ARRAY(SELECT m.id FROM maintenance.maintenances m));
 
+/* ---------------------------------------------------------------------
+ * 0.4.0: the calendar (as in sql/src/06_calendar.sql)
+ * ------------------------------------------------------------------ */
+
+/* ---------------------------------------------------------------------
+ * SEQUENCE of RFC 5545: how many times a maintenance's start or end
+ * changed, counted by a trigger so that every write path counts.
+ * ------------------------------------------------------------------ */
+
+ALTER TABLE maintenance.maintenances
+    ADD COLUMN schedule_changes integer NOT NULL DEFAULT 0;
+
+COMMENT ON COLUMN maintenance.maintenances.schedule_changes IS
+    'how many times start_at or end_at changed (the iCalendar SEQUENCE), counted by a trigger';
+
+CREATE FUNCTION maintenance.count_schedule_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    NEW.schedule_changes := OLD.schedule_changes + 1;
+    RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.count_schedule_change() IS
+    'trigger: count a change of start_at or end_at in schedule_changes';
+
+CREATE TRIGGER maintenances_count_schedule_changes
+    BEFORE UPDATE OF start_at, end_at ON maintenance.maintenances
+    FOR EACH ROW
+    WHEN (OLD.start_at IS DISTINCT FROM NEW.start_at OR OLD.end_at IS DISTINCT FROM NEW.end_at)
+    EXECUTE FUNCTION maintenance.count_schedule_change();
+
+/* ---------------------------------------------------------------------
+ * The calendar
+ * ------------------------------------------------------------------ */
+
+-- The number of maintenances one calendar may hold (README, "Limits").
+CREATE FUNCTION maintenance.calendar_max_maintenances()
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 10000 $$;
+
+-- The maintenances of a calendar, in start order: those touching any of the
+-- systems (all when null) whose planned window overlaps [since, until).
+CREATE FUNCTION maintenance.calendar_rows(asked_systems text[], since timestamptz, until timestamptz)
+RETURNS TABLE (id uuid, title text, description text, status maintenance.status,
+               start_at timestamptz, end_at timestamptz, updated_at timestamptz,
+               schedule_changes integer, system_ids text[])
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    picked uuid[];
+BEGIN
+    IF calendar_rows.until < calendar_rows.since THEN
+        RAISE EXCEPTION 'until must not be before since'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Through the index of maintenance_systems when systems are asked.
+    picked := ARRAY(
+        SELECT m.id
+          FROM maintenance.maintenances m
+         WHERE (calendar_rows.asked_systems IS NULL
+                OR m.id IN (SELECT s.maintenance_id FROM maintenance.maintenance_systems s
+                             WHERE s.system_id = ANY (calendar_rows.asked_systems)))
+           AND (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+           AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
+         ORDER BY m.start_at, m.id
+         LIMIT maintenance.calendar_max_maintenances() + 1);
+    IF cardinality(picked) > maintenance.calendar_max_maintenances() THEN
+        RAISE EXCEPTION 'a calendar must not hold more than % maintenances', maintenance.calendar_max_maintenances()
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Ask for fewer systems or a shorter time (since, until).';
+    END IF;
+    RETURN QUERY
+        SELECT m.id, m.title, m.description, m.status, m.start_at, m.end_at, m.updated_at,
+               m.schedule_changes, m.system_ids
+          FROM unnest(picked) WITH ORDINALITY AS p(id, n)
+          JOIN maintenance.maintenances m ON m.id = p.id
+         ORDER BY p.n;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.calendar_rows(text[], timestamptz, timestamptz) IS
+    'the maintenances of maintenance.calendar(), in start order';
+
+CREATE FUNCTION maintenance.calendar(
+    system_ids text[] DEFAULT NULL,
+    since timestamptz DEFAULT NULL,
+    until timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_calendar';
+
+COMMENT ON FUNCTION maintenance.calendar(text[], timestamptz, timestamptz) IS
+    'the maintenances as an RFC 5545 iCalendar (text/calendar), one VEVENT each';
+
 -- Errors of the write functions name the JSON fields (endAt, not end_at).
 CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
 RETURNS jsonb
@@ -540,12 +644,19 @@ BEGIN
                                             maintenance.rpc_timestamptz(input, 'from', true),
                                             maintenance.rpc_timestamptz(input, 'to', true));
 
+    ELSIF method = 'getCalendar' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := jsonb_build_object('calendar', maintenance.calendar(
+                      system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                      since => maintenance.rpc_timestamptz(input, 'from'),
+                      until => maintenance.rpc_timestamptz(input, 'to')));
+
     ELSE
         RAISE EXCEPTION 'unrecognized method "%"', method
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression and getCoverage.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
     END IF;
 
     RETURN result;
@@ -559,6 +670,10 @@ REVOKE ALL ON FUNCTION
     maintenance.coverage_max_systems(),
     maintenance.coverage(text[], tstzrange),
     maintenance.coverage_json(text[], timestamptz, timestamptz),
+    maintenance.calendar_max_maintenances(),
+    maintenance.calendar_rows(text[], timestamptz, timestamptz),
+    maintenance.calendar(text[], timestamptz, timestamptz),
+    maintenance.count_schedule_change(),
     maintenance.refresh_windows(uuid[]),
     maintenance.refresh_windows_of_update(),
     maintenance.refresh_windows_of_systems()
@@ -568,5 +683,8 @@ GRANT EXECUTE ON FUNCTION
     maintenance.under_maintenance(text, timestamptz),
     maintenance.coverage_max_systems(),
     maintenance.coverage(text[], tstzrange),
-    maintenance.coverage_json(text[], timestamptz, timestamptz)
+    maintenance.coverage_json(text[], timestamptz, timestamptz),
+    maintenance.calendar_max_maintenances(),
+    maintenance.calendar_rows(text[], timestamptz, timestamptz),
+    maintenance.calendar(text[], timestamptz, timestamptz)
 TO PUBLIC;

@@ -268,12 +268,19 @@ BEGIN
                                             maintenance.rpc_timestamptz(input, 'from', true),
                                             maintenance.rpc_timestamptz(input, 'to', true));
 
+    ELSIF method = 'getCalendar' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := jsonb_build_object('calendar', maintenance.calendar(
+                      system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                      since => maintenance.rpc_timestamptz(input, 'from'),
+                      until => maintenance.rpc_timestamptz(input, 'to')));
+
     ELSE
         RAISE EXCEPTION 'unrecognized method "%"', method
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression and getCoverage.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
     END IF;
 
     RETURN result;

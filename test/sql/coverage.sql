@@ -189,3 +189,5 @@ SELECT pg_temp.error_of(q) FROM (VALUES
 -- The bound is 10,000 distinct systems (10,001 is refused above); duplicates
 -- count once.
 SELECT count(*) FROM maintenance.coverage(ARRAY(SELECT 's' || i % 10000 FROM generate_series(1, 20000) AS i), 'empty');
+
+DROP EXTENSION maintenance;
