@@ -247,8 +247,9 @@ $$;
 COMMENT ON FUNCTION maintenance.refresh_windows(uuid[]) IS
     'recompute maintenance_windows for these maintenances from their timelines and systems';
 
--- Row triggers on the timeline fire only for status changes: a message-only
--- update (most of them) costs nothing.
+-- Statement triggers on the timeline, set-based: a load of a million
+-- timelines (a restore, a bulk INSERT) is one refresh, not a million.  Only
+-- status changes matter: a message-only update refreshes nothing.
 CREATE FUNCTION maintenance.refresh_windows_of_update()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -258,31 +259,35 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM maintenance.maintenance_windows;
     ELSIF TG_OP = 'INSERT' THEN
-        PERFORM maintenance.refresh_windows(ARRAY[NEW.maintenance_id]);
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT DISTINCT c.maintenance_id FROM windows_new c WHERE c.status_change IS NOT NULL));
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM maintenance.refresh_windows(ARRAY[OLD.maintenance_id]);
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT DISTINCT c.maintenance_id FROM windows_old c WHERE c.status_change IS NOT NULL));
     ELSE
-        PERFORM maintenance.refresh_windows(ARRAY[OLD.maintenance_id, NEW.maintenance_id]);
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT c.maintenance_id FROM windows_new c WHERE c.status_change IS NOT NULL
+            UNION SELECT c.maintenance_id FROM windows_old c WHERE c.status_change IS NOT NULL));
     END IF;
     RETURN NULL;
 END
 $$;
 
 COMMENT ON FUNCTION maintenance.refresh_windows_of_update() IS
-    'trigger: keep maintenance_windows right when a status change is written, changed or removed';
+    'trigger: keep maintenance_windows right when status changes are written, changed or removed';
 
 CREATE TRIGGER maintenance_updates_windows_insert
     AFTER INSERT ON maintenance.maintenance_updates
-    FOR EACH ROW WHEN (NEW.status_change IS NOT NULL)
-    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+    REFERENCING NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
 CREATE TRIGGER maintenance_updates_windows_update
-    AFTER UPDATE OF maintenance_id, status_change, created_at, position ON maintenance.maintenance_updates
-    FOR EACH ROW WHEN (OLD.status_change IS NOT NULL OR NEW.status_change IS NOT NULL)
-    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+    AFTER UPDATE ON maintenance.maintenance_updates
+    REFERENCING OLD TABLE AS windows_old NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
 CREATE TRIGGER maintenance_updates_windows_delete
     AFTER DELETE ON maintenance.maintenance_updates
-    FOR EACH ROW WHEN (OLD.status_change IS NOT NULL)
-    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+    REFERENCING OLD TABLE AS windows_old
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
 CREATE TRIGGER maintenance_updates_windows_truncate
     AFTER TRUNCATE ON maintenance.maintenance_updates
     FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
@@ -353,6 +358,7 @@ $$;
 CREATE FUNCTION maintenance.coverage_max_systems()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
 AS $$ SELECT 10000 $$;
 
 -- One probe of the windows index per distinct system asked, in one
@@ -476,6 +482,7 @@ CREATE TRIGGER maintenances_count_schedule_changes
 CREATE FUNCTION maintenance.calendar_max_maintenances()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
 AS $$ SELECT 10000 $$;
 
 -- The maintenances of a calendar, in start order: those touching any of the
@@ -494,17 +501,29 @@ BEGIN
         RAISE EXCEPTION 'until must not be before since'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- Through the index of maintenance_systems when systems are asked.
-    picked := ARRAY(
-        SELECT m.id
-          FROM maintenance.maintenances m
-         WHERE (calendar_rows.asked_systems IS NULL
-                OR m.id IN (SELECT s.maintenance_id FROM maintenance.maintenance_systems s
-                             WHERE s.system_id = ANY (calendar_rows.asked_systems)))
-           AND (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
-           AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
-         ORDER BY m.start_at, m.id
-         LIMIT maintenance.calendar_max_maintenances() + 1);
+    -- One query per case, so that each has its plan: with systems asked,
+    -- their maintenances through the index of maintenance_systems, not a
+    -- walk of every maintenance in start order.
+    IF calendar_rows.asked_systems IS NULL THEN
+        picked := ARRAY(
+            SELECT m.id
+              FROM maintenance.maintenances m
+             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+               AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
+             ORDER BY m.start_at, m.id
+             LIMIT maintenance.calendar_max_maintenances() + 1);
+    ELSE
+        picked := ARRAY(
+            SELECT m.id
+              FROM (SELECT DISTINCT s.maintenance_id
+                      FROM maintenance.maintenance_systems s
+                     WHERE s.system_id = ANY (calendar_rows.asked_systems)) AS asked
+              JOIN maintenance.maintenances m ON m.id = asked.maintenance_id
+             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+               AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
+             ORDER BY m.start_at, m.id
+             LIMIT maintenance.calendar_max_maintenances() + 1);
+    END IF;
     IF cardinality(picked) > maintenance.calendar_max_maintenances() THEN
         RAISE EXCEPTION 'a calendar must not hold more than % maintenances', maintenance.calendar_max_maintenances()
             USING ERRCODE = 'invalid_parameter_value',

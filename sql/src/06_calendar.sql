@@ -39,6 +39,7 @@ CREATE TRIGGER maintenances_count_schedule_changes
 CREATE FUNCTION maintenance.calendar_max_maintenances()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
 AS $$ SELECT 10000 $$;
 
 -- The maintenances of a calendar, in start order: those touching any of the
@@ -57,17 +58,29 @@ BEGIN
         RAISE EXCEPTION 'until must not be before since'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- Through the index of maintenance_systems when systems are asked.
-    picked := ARRAY(
-        SELECT m.id
-          FROM maintenance.maintenances m
-         WHERE (calendar_rows.asked_systems IS NULL
-                OR m.id IN (SELECT s.maintenance_id FROM maintenance.maintenance_systems s
-                             WHERE s.system_id = ANY (calendar_rows.asked_systems)))
-           AND (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
-           AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
-         ORDER BY m.start_at, m.id
-         LIMIT maintenance.calendar_max_maintenances() + 1);
+    -- One query per case, so that each has its plan: with systems asked,
+    -- their maintenances through the index of maintenance_systems, not a
+    -- walk of every maintenance in start order.
+    IF calendar_rows.asked_systems IS NULL THEN
+        picked := ARRAY(
+            SELECT m.id
+              FROM maintenance.maintenances m
+             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+               AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
+             ORDER BY m.start_at, m.id
+             LIMIT maintenance.calendar_max_maintenances() + 1);
+    ELSE
+        picked := ARRAY(
+            SELECT m.id
+              FROM (SELECT DISTINCT s.maintenance_id
+                      FROM maintenance.maintenance_systems s
+                     WHERE s.system_id = ANY (calendar_rows.asked_systems)) AS asked
+              JOIN maintenance.maintenances m ON m.id = asked.maintenance_id
+             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+               AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
+             ORDER BY m.start_at, m.id
+             LIMIT maintenance.calendar_max_maintenances() + 1);
+    END IF;
     IF cardinality(picked) > maintenance.calendar_max_maintenances() THEN
         RAISE EXCEPTION 'a calendar must not hold more than % maintenances', maintenance.calendar_max_maintenances()
             USING ERRCODE = 'invalid_parameter_value',

@@ -88,8 +88,9 @@ $$;
 COMMENT ON FUNCTION maintenance.refresh_windows(uuid[]) IS
     'recompute maintenance_windows for these maintenances from their timelines and systems';
 
--- Row triggers on the timeline fire only for status changes: a message-only
--- update (most of them) costs nothing.
+-- Statement triggers on the timeline, set-based: a load of a million
+-- timelines (a restore, a bulk INSERT) is one refresh, not a million.  Only
+-- status changes matter: a message-only update refreshes nothing.
 CREATE FUNCTION maintenance.refresh_windows_of_update()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -99,31 +100,35 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM maintenance.maintenance_windows;
     ELSIF TG_OP = 'INSERT' THEN
-        PERFORM maintenance.refresh_windows(ARRAY[NEW.maintenance_id]);
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT DISTINCT c.maintenance_id FROM windows_new c WHERE c.status_change IS NOT NULL));
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM maintenance.refresh_windows(ARRAY[OLD.maintenance_id]);
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT DISTINCT c.maintenance_id FROM windows_old c WHERE c.status_change IS NOT NULL));
     ELSE
-        PERFORM maintenance.refresh_windows(ARRAY[OLD.maintenance_id, NEW.maintenance_id]);
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT c.maintenance_id FROM windows_new c WHERE c.status_change IS NOT NULL
+            UNION SELECT c.maintenance_id FROM windows_old c WHERE c.status_change IS NOT NULL));
     END IF;
     RETURN NULL;
 END
 $$;
 
 COMMENT ON FUNCTION maintenance.refresh_windows_of_update() IS
-    'trigger: keep maintenance_windows right when a status change is written, changed or removed';
+    'trigger: keep maintenance_windows right when status changes are written, changed or removed';
 
 CREATE TRIGGER maintenance_updates_windows_insert
     AFTER INSERT ON maintenance.maintenance_updates
-    FOR EACH ROW WHEN (NEW.status_change IS NOT NULL)
-    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+    REFERENCING NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
 CREATE TRIGGER maintenance_updates_windows_update
-    AFTER UPDATE OF maintenance_id, status_change, created_at, position ON maintenance.maintenance_updates
-    FOR EACH ROW WHEN (OLD.status_change IS NOT NULL OR NEW.status_change IS NOT NULL)
-    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+    AFTER UPDATE ON maintenance.maintenance_updates
+    REFERENCING OLD TABLE AS windows_old NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
 CREATE TRIGGER maintenance_updates_windows_delete
     AFTER DELETE ON maintenance.maintenance_updates
-    FOR EACH ROW WHEN (OLD.status_change IS NOT NULL)
-    EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+    REFERENCING OLD TABLE AS windows_old
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
 CREATE TRIGGER maintenance_updates_windows_truncate
     AFTER TRUNCATE ON maintenance.maintenance_updates
     FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
@@ -194,6 +199,7 @@ $$;
 CREATE FUNCTION maintenance.coverage_max_systems()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
 AS $$ SELECT 10000 $$;
 
 -- One probe of the windows index per distinct system asked, in one
