@@ -19,7 +19,7 @@
 --
 -- The roles are created inside the transaction and roll back with it.
 BEGIN;
-SELECT plan(144);
+SELECT plan(156);
 
 /* ---------------------------------------------------------------------
  * What PUBLIC has, read from the catalogs.
@@ -67,7 +67,11 @@ SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot exe
         'maintenance.unschedule_event_pruning()',
         'maintenance.record_webhook_failure(bigint,text,integer,integer,text)',
         'maintenance.list_webhook_failures(text)',
-        'maintenance.resolve_webhook_failure(bigint,text)']) WITH ORDINALITY AS w(f, n)
+        'maintenance.resolve_webhook_failure(bigint,text)',
+        'maintenance.refresh_windows(uuid[])',
+        'maintenance.refresh_windows_of_update()',
+        'maintenance.refresh_windows_of_systems()',
+        'maintenance.count_schedule_change()']) WITH ORDINALITY AS w(f, n)
  ORDER BY n;
 
 -- The reading functions are executable by PUBLIC ...
@@ -79,7 +83,10 @@ SELECT ok(has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC can execute ' 
         'maintenance.get_maintenances_for_system(text)',
         'maintenance.get_bulk_maintenances_for_systems(text[])',
         'maintenance.has_active_maintenance_with_suppression(text)',
-        'maintenance.rpc(text,jsonb)']) WITH ORDINALITY AS r(f, n)
+        'maintenance.rpc(text,jsonb)',
+        'maintenance.under_maintenance(text,timestamptz)',
+        'maintenance.coverage(text[],tstzrange)',
+        'maintenance.calendar(text[],timestamptz,timestamptz)']) WITH ORDINALITY AS r(f, n)
  ORDER BY n;
 -- ... but PUBLIC cannot reach the schema: someone must grant USAGE first.
 SELECT ok(NOT has_schema_privilege('public', 'maintenance', 'USAGE'), 'PUBLIC has no USAGE on schema maintenance');

@@ -5,7 +5,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(342);
+SELECT plan(346);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -24,7 +24,7 @@ SELECT enum_has_labels('maintenance', 'status',
 
 SELECT tables_are('maintenance',
     ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates', 'events', 'event_consumers',
-          'webhook_failures']);
+          'webhook_failures', 'maintenance_windows']);
 SELECT has_table('maintenance', 'maintenances', 'table maintenance.maintenances');
 SELECT has_table('maintenance', 'maintenance_systems', 'table maintenance.maintenance_systems');
 SELECT has_table('maintenance', 'maintenance_updates', 'table maintenance.maintenance_updates');
@@ -59,6 +59,8 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('maintenances', 'updated_at', 'timestamp with time zone', true, 'now()'),
     -- 0.2.0: a copy of maintenance_systems beside the status
     ('maintenances', 'system_ids', 'text[]', true, '{}'),
+    -- 0.4.0: how many times start_at or end_at changed (iCalendar SEQUENCE)
+    ('maintenances', 'schedule_changes', 'integer', true, '0'),
     ('maintenance_systems', 'maintenance_id', 'uuid', true, NULL),
     ('maintenance_systems', 'system_id', 'text', true, NULL),
     ('maintenance_updates', 'id', 'uuid', true, 'gen_random_uuid()'),
@@ -150,8 +152,9 @@ SELECT is(
             FROM pg_constraint
            WHERE contype = 'f' AND connamespace = 'maintenance'::regnamespace
            ORDER BY conrelid::regclass::text),
-    ARRAY['maintenance.maintenance_systems c', 'maintenance.maintenance_updates c'],
-    'the schema has exactly two foreign keys, both ON DELETE CASCADE');
+    ARRAY['maintenance.maintenance_systems c', 'maintenance.maintenance_updates c',
+          'maintenance.maintenance_windows c'],
+    'the schema has exactly three foreign keys, all ON DELETE CASCADE');
 
 -- The cascade, by deleting: one maintenance goes with its systems and
 -- updates, the other keeps its own.
@@ -201,8 +204,9 @@ SELECT set_eq(
           'maintenance_systems_system_id_not_blank', 'maintenance_updates_message_not_blank',
           'events_channel_known',
           'event_consumers_name_not_blank', 'event_consumers_last_event_id_not_negative',
-          'webhook_failures_attempts_check', 'webhook_failures_status_check'],
-    'the check constraints are the eleven tested below');
+          'webhook_failures_attempts_check', 'webhook_failures_status_check',
+          'maintenance_windows_during_not_empty'],
+    'the check constraints are the eleven tested below and that of maintenance_windows (test/sql/coverage.sql)');
 
 CREATE FUNCTION pg_temp.violates(stmt text, tbl text, con text, label text) RETURNS text
 LANGUAGE sql AS $$
@@ -305,8 +309,10 @@ SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
           'maintenances_active_systems: GIN on system_ids of the scheduled and in-progress rows only');
 SELECT triggers_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_sync_insert', 'maintenance_systems_sync_update',
-          'maintenance_systems_sync_delete', 'maintenance_systems_sync_truncate'],
-    'maintenance_systems has the triggers that keep maintenances.system_ids');
+          'maintenance_systems_sync_delete', 'maintenance_systems_sync_truncate',
+          'maintenance_systems_windows_insert', 'maintenance_systems_windows_update',
+          'maintenance_systems_windows_delete', 'maintenance_systems_windows_truncate'],
+    'maintenance_systems has the triggers that keep maintenances.system_ids and maintenance_windows');
 SELECT is(
     ARRAY(SELECT indexrelid::regclass::text FROM pg_index
            WHERE indrelid = 'maintenance.maintenances'::regclass AND indpred IS NOT NULL
@@ -481,7 +487,11 @@ SELECT functions_are('maintenance', ARRAY[
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
     'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids', 'schedule_job', 'unschedule_job',
-    'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure']);
+    'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
+    -- 0.4.0: maintenance time for SLAs, the calendar
+    'window_key', 'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems',
+    'under_maintenance', 'coverage_max_systems', 'coverage', 'coverage_json',
+    'count_schedule_change', 'calendar_max_maintenances', 'calendar_rows', 'calendar']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
@@ -572,8 +582,10 @@ SELECT set_eq(
           'get_maintenances_for_system', 'get_bulk_maintenances_for_systems',
           'has_active_maintenance_with_suppression', 'get_event', 'replay_events', 'replay_events_for',
           'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids',
-          'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure'],
-    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' and webhook listeners'' functions and the trigger that keeps maintenances.system_ids');
+          'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
+          'under_maintenance', 'coverage', 'calendar_rows', 'calendar',
+          'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems'],
+    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' and webhook listeners'' functions and the triggers that keep maintenances.system_ids and maintenance_windows');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p
