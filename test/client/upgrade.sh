@@ -193,6 +193,18 @@ for from in "${released[@]}"; do
 				"ERROR:  55000: extension \"maintenance\" is at version $from, but its library is at version $CURRENT" \
 				'HINT:  Run ALTER EXTENSION maintenance UPDATE.')"
 	done
+	# A timeline with real times, for 0.4.0's maintenance_windows: started
+	# at 10:00, completed at 11:00 (the updates above share one now()).
+	q "$OLD_DB" >/dev/null <<-'SQL'
+		WITH w AS (
+		  INSERT INTO maintenance.maintenances (title, status, start_at, end_at)
+		  VALUES ('windowed', 'completed', '2029-01-01 10:00+00', '2029-01-01 12:00+00') RETURNING id),
+		s AS (INSERT INTO maintenance.maintenance_systems SELECT id, 'win' FROM w)
+		INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change, created_at)
+		SELECT id, 'Started', 'in_progress', '2029-01-01 10:00+00' FROM w;
+		INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change, created_at)
+		SELECT id, 'Done', 'completed', '2029-01-01 11:00+00' FROM maintenance.maintenances WHERE title = 'windowed';
+	SQL
 	read_everything "$OLD_DB" >"$tmp/reads-before.txt"
 
 	# The update, in one transaction, with nothing printed but errors.
@@ -222,24 +234,30 @@ for from in "${released[@]}"; do
 			       || ' of ' || count(*)
 			  FROM maintenance.maintenances m
 		SQL
-		)" "0 of 6"
+		)" "0 of 7"
 	is "$from: a maintenance's system_ids are sorted and distinct" \
 		"$(q "$OLD_DB" -c "SELECT system_ids FROM maintenance.maintenances WHERE title = 'Ünïcödé ✓'")" \
 		"{Alpha,beta,zeta}"
 
 	# 0.4.0's table: the windows of the timelines written before the update,
-	# from the in_progress update to the completed or cancelled one.
+	# from the in_progress update to the next completed or cancelled one in
+	# timeline order.  The fixture above writes each maintenance's updates in
+	# one statement ordered by message, so "completed" comes before "Started
+	# early" in those timelines: their windows are open; "windowed" has a
+	# closed one.
 	is "$from: maintenance_windows filled from the existing timelines" \
 		"$(q "$OLD_DB" <<-'SQL'
 			SELECT string_agg(m.title || ':' || w.system_id || ':'
-			         || CASE WHEN upper_inf(w.during) THEN 'open' ELSE 'closed' END
+			         || CASE WHEN upper_inf(w.during) THEN 'open'
+			                 ELSE format('[%s,%s)', lower(w.during) AT TIME ZONE 'UTC' || '+00',
+			                             upper(w.during) AT TIME ZONE 'UTC' || '+00') END
 			         || CASE WHEN lower(w.during) = (SELECT u.created_at FROM maintenance.maintenance_updates u
 			                                         WHERE u.maintenance_id = m.id AND u.status_change = 'in_progress')
 			                 THEN '' ELSE ':wrong start' END,
 			         ', ' ORDER BY m.title, w.system_id)
 			  FROM maintenance.maintenance_windows w JOIN maintenance.maintenances m ON m.id = w.maintenance_id
 		SQL
-		)" "due to complete:cache:closed, due to complete:db:closed, due to start:db:open, due to start:web:open, to close:web:closed"
+		)" "due to complete:cache:open, due to complete:db:open, due to start:db:open, due to start:web:open, to close:web:open, windowed:win:[2029-01-01 10:00:00+00,2029-01-01 11:00:00+00)"
 
 	# The extension works afterwards.
 	is "$from: after the update: writes, the sweep, the active-system reads and replay work" \
