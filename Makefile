@@ -12,6 +12,7 @@ OBJS = \
 	src/json.o \
 	src/maintenance.o \
 	src/launcher.o \
+	src/limits.o \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \

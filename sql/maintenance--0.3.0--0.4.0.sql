@@ -21,6 +21,10 @@
  * - the calendar (sql/src/06_calendar.sql): maintenances.schedule_changes
  *   (0 for the maintenances of before: their earlier changes were not
  *   counted), calendar() and rpc('getCalendar'), built with libical.
+ * - input limits (src/limits.c): get_bulk_maintenances_for_systems() takes
+ *   at most 10,000 ids (checked_bulk_system_ids), register_consumer() a
+ *   name of at most 1,024 bytes (check_consumer_name); the write functions
+ *   check theirs in C.
  */
 
 CREATE OR REPLACE FUNCTION maintenance.event_envelope(e maintenance.events)
@@ -707,3 +711,64 @@ GRANT EXECUTE ON FUNCTION
     maintenance.calendar_rows(text[], timestamptz, timestamptz),
     maintenance.calendar(text[], timestamptz, timestamptz)
 TO PUBLIC;
+
+-- Input limits (README "Limits"); the new helpers are internal: no PUBLIC EXECUTE.
+CREATE FUNCTION maintenance.checked_bulk_system_ids(system_ids text[])
+RETURNS text[]
+LANGUAGE c IMMUTABLE STRICT
+AS 'MODULE_PATHNAME', 'maintenance_checked_bulk_system_ids';
+
+COMMENT ON FUNCTION maintenance.checked_bulk_system_ids(text[]) IS
+    'the ids of get_bulk_maintenances_for_systems, refused beyond the limit; internal';
+
+REVOKE ALL ON FUNCTION maintenance.checked_bulk_system_ids(text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
+RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT asked.system_id,
+           ARRAY(SELECT v
+                   FROM maintenance.maintenances_with_systems v
+                  WHERE v.system_ids @> ARRAY[asked.system_id]
+                    AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+                  ORDER BY v.start_at, v.id)
+      FROM (SELECT DISTINCT a.system_id
+              FROM unnest(maintenance.checked_bulk_system_ids(
+                       get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
+             WHERE a.system_id IS NOT NULL) AS asked
+     ORDER BY asked.system_id COLLATE "C"
+$$;
+
+CREATE FUNCTION maintenance.check_consumer_name(name text)
+RETURNS void
+LANGUAGE c IMMUTABLE
+AS 'MODULE_PATHNAME', 'maintenance_check_consumer_name';
+
+COMMENT ON FUNCTION maintenance.check_consumer_name(text) IS
+    'refuses a consumer name longer than the limit; internal to register_consumer';
+
+REVOKE ALL ON FUNCTION maintenance.check_consumer_name(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION maintenance.register_consumer(name text)
+RETURNS maintenance.event_consumers
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    consumer maintenance.event_consumers;
+BEGIN
+    PERFORM maintenance.check_consumer_name(register_consumer.name);
+    IF name IS NULL OR btrim(name, E' \t\n\r\f\x0B') = '' THEN
+        RAISE EXCEPTION 'consumer name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO maintenance.event_consumers AS c (name, updated_at)
+    VALUES (register_consumer.name, now())
+    ON CONFLICT ON CONSTRAINT event_consumers_pkey DO NOTHING;
+    SELECT c.* INTO consumer FROM maintenance.event_consumers c
+     WHERE c.name = register_consumer.name;
+    RETURN consumer;
+END
+$$;

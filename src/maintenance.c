@@ -31,6 +31,15 @@ int			maintenance_event_retention_minutes = 7 * 24 * 60;
 /* maintenance.argument_names: how errors of the write functions name arguments */
 int			maintenance_argument_names = ARGUMENT_NAMES_SQL;
 
+/* maintenance.notify_payload: what NOTIFY sends of each event */
+int			maintenance_notify_payload = NOTIFY_PAYLOAD_FULL;
+
+static const struct config_enum_entry notify_payload_options[] = {
+	{"full", NOTIFY_PAYLOAD_FULL, false},
+	{"id", NOTIFY_PAYLOAD_ID, false},
+	{NULL, 0, false}
+};
+
 static const struct config_enum_entry argument_names_options[] = {
 	{"sql", ARGUMENT_NAMES_SQL, false},
 	{"json", ARGUMENT_NAMES_JSON, false},
@@ -40,6 +49,21 @@ static const struct config_enum_entry argument_names_options[] = {
 static object_access_hook_type prev_object_access_hook = NULL;
 
 void		_PG_init(void);
+
+/* maintenance.actor is an author: at most MAX_AUTHOR_BYTES (limits.c). */
+static bool
+maintenance_check_actor(char **newval, void **extra, GucSource source)
+{
+	(void) extra;
+	(void) source;
+	if (*newval != NULL && strlen(*newval) > MAX_AUTHOR_BYTES)
+	{
+		GUC_check_errdetail("\"maintenance.actor\" must not be longer than %d bytes.",
+							MAX_AUTHOR_BYTES);
+		return false;
+	}
+	return true;
+}
 
 /*
  * Unschedule this database's pg_cron jobs of the extension
@@ -130,7 +154,7 @@ _PG_init(void)					/* cppcheck-suppress unusedFunction */
 							   "",
 							   PGC_USERSET,
 							   0,
-							   NULL, NULL, NULL);
+							   maintenance_check_actor, NULL, NULL);
 	DefineCustomIntVariable("maintenance.event_retention",
 							"How long maintenance.prune_events() keeps events.",
 							"Used when prune_events() is called without a retention, as the daily pg_cron job does.",
@@ -148,6 +172,15 @@ _PG_init(void)					/* cppcheck-suppress unusedFunction */
 							 ARGUMENT_NAMES_SQL,
 							 argument_names_options,
 							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomEnumVariable("maintenance.notify_payload",
+							 "What the NOTIFY of each event carries.",
+							 "full: the whole envelope when it fits; id: only its id, channel, name and time, for roles with the privileges of maintenance.replay_events() or get_event() to read the payload.",
+							 &maintenance_notify_payload,
+							 NOTIFY_PAYLOAD_FULL,
+							 notify_payload_options,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
 	/* maintenance.worker_databases; the launcher when preloaded */

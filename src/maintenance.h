@@ -27,6 +27,24 @@ typedef enum MaintenanceStatus
 extern const char *status_name(MaintenanceStatus status);
 extern MaintenanceStatus status_from_name(const char *name);
 extern bool status_change_allowed(MaintenanceStatus from, MaintenanceStatus to);
+extern bool status_is_final(MaintenanceStatus status);
+
+/*
+ * limits.c: the size of every input (README "Limits"), one place for all
+ * of them.  Text is measured in bytes (of the database encoding), arrays
+ * in elements as given.
+ */
+#define MAX_TITLE_BYTES			4096
+#define MAX_DESCRIPTION_BYTES	(1024 * 1024)
+#define MAX_MESSAGE_BYTES		(1024 * 1024)
+#define MAX_AUTHOR_BYTES		1024	/* created_by, maintenance.actor */
+#define MAX_SYSTEM_ID_BYTES		1024
+#define MAX_SYSTEMS				1000	/* system_ids of one maintenance */
+#define MAX_CONSUMER_NAME_BYTES	1024
+#define MAX_BULK_SYSTEM_IDS		10000	/* get_bulk_maintenances_for_systems */
+
+extern void limit_check_text(Datum value, const char *argument, int max_bytes);
+extern void limit_check_system_ids(int n, const Datum *elems, const bool *nulls);
 
 /*
  * A maintenance as the write path and the events see it, read back after a
@@ -129,13 +147,13 @@ extern void payload_add_notifications(EventBatch *b, const MaintenanceRow *m, co
 extern void payload_add_status_change(EventBatch *b, const MaintenanceRow *m,
 									  const char *action, bool changed);
 extern char *payload_envelope(const EventEnvelope *e, int limit);
+extern char *payload_envelope_id_only(const EventEnvelope *e);
 
 /*
  * store.c: every statement on the extension's tables, each prepared once.
  * The caller is connected to SPI.
  */
-extern bool store_lock(Datum id, bool for_delete, TimestampTz *start_at,
-					   TimestampTz *end_at);
+extern bool store_lock_for_delete(Datum id);
 extern bool store_lock_read(Datum id, MaintenanceRow *m, MemoryContext cxt);
 extern void store_load(Datum id, MaintenanceRow *m, Datum *row);
 extern Datum store_insert(const Datum *values, const bool *nulls);
@@ -176,6 +194,7 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 									   StatusUpdateResult *result);
 extern void refuse_status_change(Datum id, MaintenanceStatus current,
 								 MaintenanceStatus requested);
+extern const char *write_arg_name(const char *sql_name);
 
 /* worker_shared.c: the optional background worker (launcher.c, worker.c) */
 extern char *maintenance_worker_databases;
@@ -197,6 +216,14 @@ typedef enum ArgumentNames
 	ARGUMENT_NAMES_JSON			/* endAt */
 } ArgumentNames;
 extern int	maintenance_argument_names;
+
+/* maintenance.notify_payload */
+typedef enum NotifyPayload
+{
+	NOTIFY_PAYLOAD_FULL,		/* the envelope, truncated when too large */
+	NOTIFY_PAYLOAD_ID			/* {id, channel, name, occurredAt} only */
+} NotifyPayload;
+extern int	maintenance_notify_payload;
 extern int	maintenance_event_retention_minutes;
 
 #endif							/* MAINTENANCE_H */

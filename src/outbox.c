@@ -7,8 +7,10 @@
  *	  horizon; the retention setting.
  *
  *	  The NOTIFY payload is the envelope of payload.c, without "payload" and
- *	  with "truncated":true when the whole would not fit NOTIFY's limit; the
- *	  outbox row always has the whole payload.
+ *	  with "truncated":true when the whole would not fit NOTIFY's limit, or,
+ *	  with maintenance.notify_payload = id, always without "payload" (LISTEN
+ *	  needs no privilege; replay_events() and get_event() do); the outbox
+ *	  row always has the whole payload.
  *
  *	  Replay (maintenance.replay_events) hands the events out by id, after a
  *	  cursor.  Transactions commit in another order than they take ids, so
@@ -233,7 +235,11 @@ outbox_written(EventBatch *b, int i, int64 id, TimestampTz occurred_at)
 	false, occurred_at, b->payloads[i]};
 	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
 
-	b->envelopes[i] = payload_envelope(&e, NOTIFY_PAYLOAD_LIMIT);
+	/* Any role that can connect may LISTEN: the setting says what it gets. */
+	if (maintenance_notify_payload == NOTIFY_PAYLOAD_ID)
+		b->envelopes[i] = payload_envelope_id_only(&e);
+	else
+		b->envelopes[i] = payload_envelope(&e, NOTIFY_PAYLOAD_LIMIT);
 	MemoryContextSwitchTo(oldcxt);
 }
 

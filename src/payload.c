@@ -161,6 +161,24 @@ payload_add_nullable_string(JsonBuilder *jb, const char *key, const char *value)
 		json_add_string(jb, key, value);
 }
 
+/* The head of event e's envelope: {"id", "channel", "name", "occurredAt" */
+static void
+payload_envelope_head(JsonBuilder *jb, StringInfo buf, const EventEnvelope *e)
+{
+	initStringInfo(buf);
+	json_begin_object(jb, buf);
+	if (e->id_null)
+		json_add_raw(jb, "id", "null");
+	else
+		json_add_int64(jb, "id", e->id);
+	payload_add_nullable_string(jb, "channel", e->channel);
+	payload_add_nullable_string(jb, "name", e->name);
+	if (e->occurred_at_null)
+		json_add_raw(jb, "occurredAt", "null");
+	else
+		json_add_time(jb, "occurredAt", e->occurred_at);
+}
+
 /*
  * The envelope of event e, palloc'd.  With limit > 0, an envelope of limit
  * bytes or more is sent without "payload" and with "truncated":true (the
@@ -172,25 +190,28 @@ payload_envelope(const EventEnvelope *e, int limit)
 	StringInfoData buf;
 	JsonBuilder jb;
 
-	initStringInfo(&buf);
-	json_begin_object(&jb, &buf);
-	if (e->id_null)
-		json_add_raw(&jb, "id", "null");
-	else
-		json_add_int64(&jb, "id", e->id);
-	payload_add_nullable_string(&jb, "channel", e->channel);
-	payload_add_nullable_string(&jb, "name", e->name);
-	if (e->occurred_at_null)
-		json_add_raw(&jb, "occurredAt", "null");
-	else
-		json_add_time(&jb, "occurredAt", e->occurred_at);
-
+	payload_envelope_head(&jb, &buf, e);
 	if (limit <= 0 ||
 		buf.len + strlen(",\"payload\":") + strlen(e->payload ? e->payload : "null") +
 		strlen("}") < (size_t) limit)
 		json_add_raw(&jb, "payload", e->payload ? e->payload : "null");
 	else
 		json_add_raw(&jb, "truncated", "true");
+	json_end_object(&jb);
+	return buf.data;
+}
+
+/*
+ * The envelope of event e without its payload, palloc'd: what NOTIFY sends
+ * with maintenance.notify_payload = id.
+ */
+char *
+payload_envelope_id_only(const EventEnvelope *e)
+{
+	StringInfoData buf;
+	JsonBuilder jb;
+
+	payload_envelope_head(&jb, &buf, e);
 	json_end_object(&jb);
 	return buf.data;
 }

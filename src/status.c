@@ -56,3 +56,10 @@ status_change_allowed(MaintenanceStatus from, MaintenanceStatus to)
 	}
 	return false;
 }
+
+/* completed and cancelled: no status change leaves them */
+bool
+status_is_final(MaintenanceStatus status)
+{
+	return status == MAINTENANCE_COMPLETED || status == MAINTENANCE_CANCELLED;
+}

@@ -44,7 +44,6 @@
 	" ORDER BY m." column ", m.id LIMIT $4" \
 	" FOR NO KEY UPDATE OF m SKIP LOCKED"
 
-static SPIPlanPtr lock_plan;
 static SPIPlanPtr lock_for_delete_plan;
 static SPIPlanPtr lock_read_plan;
 static SPIPlanPtr load_plan;
@@ -92,35 +91,23 @@ store_row_from_result(uint64 row, int first, MaintenanceRow *m,
 }
 
 /*
- * Lock the maintenance against concurrent writers and the transition sweep
- * (FOR UPDATE when it is to be deleted).  Returns false when there is none.
- * Its current start_at and end_at are returned when the pointers are given.
+ * Lock the maintenance that is to be deleted (FOR UPDATE, against
+ * concurrent writers and the transition sweep).  Returns false when there
+ * is none.
  */
 bool
-store_lock(Datum id, bool for_delete, TimestampTz *start_at, TimestampTz *end_at)
+store_lock_for_delete(Datum id)
 {
-	SPIPlanPtr	plan;
-	bool		isnull;
+	bool		found;
 
-	if (for_delete)
-		plan = cached_plan(&lock_for_delete_plan,
-						   "SELECT start_at, end_at FROM maintenance.maintenances"
-						   " WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-						   1, store_uuid_arg);
-	else
-		plan = cached_plan(&lock_plan,
-						   "SELECT start_at, end_at FROM maintenance.maintenances"
-						   " WHERE id OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
-						   1, store_uuid_arg);
-	run_plan(plan, &id, NULL, false, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-		return false;
-	if (start_at != NULL)
-		*start_at = DatumGetTimestampTz(spi_datum(0, 1, &isnull));
-	if (end_at != NULL)
-		*end_at = DatumGetTimestampTz(spi_datum(0, 2, &isnull));
+	run_plan(cached_plan(&lock_for_delete_plan,
+						 "SELECT FROM maintenance.maintenances"
+						 " WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+						 1, store_uuid_arg),
+			 &id, NULL, false, SPI_OK_SELECT);
+	found = SPI_processed > 0;
 	SPI_freetuptable(SPI_tuptable);
-	return true;
+	return found;
 }
 
 /* Lock the maintenance (FOR NO KEY UPDATE) and read it into *m, in cxt. */

@@ -44,7 +44,7 @@ PG_FUNCTION_INFO_V1(maintenance_delete);
  * (system_ids), or, with maintenance.argument_names = json (which
  * maintenance.rpc() sets for its calls), as its JSON field (systemIds).
  */
-static const char *
+const char *
 write_arg_name(const char *sql_name)
 {
 	StringInfoData buf;
@@ -86,21 +86,38 @@ write_check_not_blank(const char *value, const char *name)
 				 errmsg("\"%s\" must not be blank", write_arg_name(name))));
 }
 
-/* A text argument that must be present and not blank, as a C string. */
+/* A text argument, when given, of at most max_bytes (limits.c). */
+static void
+write_check_size(FunctionCallInfo fcinfo, int argno, const char *name,
+				 int max_bytes)
+{
+	if (!PG_ARGISNULL(argno))
+		limit_check_text(PG_GETARG_DATUM(argno), name, max_bytes);
+}
+
+/*
+ * A text argument that must be present, not blank and at most max_bytes,
+ * as a C string.
+ */
 static char *
-write_required_text(FunctionCallInfo fcinfo, int argno, const char *name)
+write_required_text(FunctionCallInfo fcinfo, int argno, const char *name,
+					int max_bytes)
 {
 	char	   *value;
 
 	write_require_arg(fcinfo, argno, name);
+	write_check_size(fcinfo, argno, name, max_bytes);
 	value = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	write_check_not_blank(value, name);
 	return value;
 }
 
+/* An optional text argument of at most max_bytes, as a C string or NULL. */
 static char *
-write_optional_text(FunctionCallInfo fcinfo, int argno)
+write_optional_text(FunctionCallInfo fcinfo, int argno, const char *name,
+					int max_bytes)
 {
+	write_check_size(fcinfo, argno, name, max_bytes);
 	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
@@ -135,8 +152,9 @@ write_check_window(TimestampTz start_at, TimestampTz end_at)
 }
 
 /*
- * system_ids must hold at least one id, none of them null or blank.
- * Duplicates are allowed and stored once.
+ * system_ids must hold at least one id and at most MAX_SYSTEMS, none of
+ * them null, blank or longer than MAX_SYSTEM_ID_BYTES.  Duplicates are
+ * allowed and stored once.
  */
 static void
 write_check_system_ids(ArrayType *array)
@@ -156,6 +174,7 @@ write_check_system_ids(ArrayType *array)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" must not be empty", write_arg_name("system_ids")),
 				 errdetail("A maintenance affects at least one system.")));
+	limit_check_system_ids(n, elems, nulls);
 	for (int i = 0; i < n; i++)
 	{
 		if (nulls[i])
@@ -227,8 +246,7 @@ refuse_status_change(Datum id, MaintenanceStatus current,
 			 errmsg("cannot change status of maintenance \"%s\" from \"%s\" to \"%s\"",
 					write_uuid_text(id), status_name(current),
 					status_name(requested)),
-			 (current == MAINTENANCE_COMPLETED ||
-			  current == MAINTENANCE_CANCELLED) ?
+			 status_is_final(current) ?
 			 errdetail("A maintenance that is \"%s\" keeps that status.",
 					   status_name(current)) :
 			 errdetail("A maintenance that is \"%s\" can only become \"completed\" or \"cancelled\".",
@@ -338,6 +356,67 @@ apply_status_update(Datum id, const char *message,
 }
 
 /* ----------------------------------------------------------------------
+ * A finished maintenance: its record can be corrected, not changed
+ * ---------------------------------------------------------------------- */
+
+static void
+write_refuse_final_change(const MaintenanceRow *m, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot change \"%s\" of maintenance \"%s\": it is \"%s\"",
+					write_arg_name(name), m->id, status_name(m->status)),
+			 errdetail("Only the title and the description of a maintenance that is \"%s\" can change.",
+					   status_name(m->status))));
+}
+
+/* Whether system_ids holds exactly the (distinct, sorted) ids of m. */
+static bool
+write_same_systems(ArrayType *system_ids, const MaintenanceRow *m)
+{
+	Datum	   *elems;
+	int			n;
+	int			distinct = 0;
+	char	  **ids;
+
+	deconstruct_array(system_ids, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, NULL, &n);
+	ids = palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		ids[i] = TextDatumGetCString(elems[i]);
+	/* byte order, as maintenances.system_ids is sorted (COLLATE "C") */
+	qsort(ids, n, sizeof(char *), pg_qsort_strcmp);
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
+			continue;
+		if (distinct >= m->nsystems || strcmp(ids[i], m->system_ids[distinct]) != 0)
+			return false;
+		distinct++;
+	}
+	return distinct == m->nsystems;
+}
+
+/*
+ * update_maintenance of a completed or cancelled maintenance m: its title
+ * and description can be corrected; suppress_notifications, start_at,
+ * end_at and system_ids are refused with 55000, unless given the value
+ * they have (no change).
+ */
+static void
+write_check_final_unchanged(FunctionCallInfo fcinfo, const MaintenanceRow *m)
+{
+	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3) != m->suppress_notifications)
+		write_refuse_final_change(m, "suppress_notifications");
+	if (!PG_ARGISNULL(4) && PG_GETARG_TIMESTAMPTZ(4) != m->start_at)
+		write_refuse_final_change(m, "start_at");
+	if (!PG_ARGISNULL(5) && PG_GETARG_TIMESTAMPTZ(5) != m->end_at)
+		write_refuse_final_change(m, "end_at");
+	if (!PG_ARGISNULL(6) && !write_same_systems(PG_GETARG_ARRAYTYPE_P(6), m))
+		write_refuse_final_change(m, "system_ids");
+}
+
+/* ----------------------------------------------------------------------
  * SQL-callable functions
  * ---------------------------------------------------------------------- */
 
@@ -348,7 +427,7 @@ apply_status_update(Datum id, const char *message,
 Datum
 maintenance_create(PG_FUNCTION_ARGS)
 {
-	char	   *title = write_required_text(fcinfo, 0, "title");
+	char	   *title = write_required_text(fcinfo, 0, "title", MAX_TITLE_BYTES);
 	Datum		values[6];
 	bool		nulls[6] = {false, false, false, false, false, false};
 	Datum		id;
@@ -362,6 +441,7 @@ maintenance_create(PG_FUNCTION_ARGS)
 	write_require_arg(fcinfo, 3, "system_ids");
 	write_check_window(PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_TIMESTAMPTZ(2));
 	write_check_system_ids(PG_GETARG_ARRAYTYPE_P(3));
+	write_check_size(fcinfo, 4, "description", MAX_DESCRIPTION_BYTES);
 
 	values[0] = CStringGetTextDatum(title);
 	nulls[1] = PG_ARGISNULL(4);
@@ -406,14 +486,17 @@ maintenance_update(PG_FUNCTION_ARGS)
 	Datum		values[8];
 	bool		nulls[8];
 	Datum		row;
+	MaintenanceRow current;
 	MaintenanceRow m;
 	EventBatch	events;
 
 	check_extension_version();
 	write_require_arg(fcinfo, 0, "id");
 	id = PG_GETARG_DATUM(0);
+	write_check_size(fcinfo, 1, "title", MAX_TITLE_BYTES);
 	if (!PG_ARGISNULL(1))
 		write_check_not_blank(text_to_cstring(PG_GETARG_TEXT_PP(1)), "title");
+	write_check_size(fcinfo, 2, "description", MAX_DESCRIPTION_BYTES);
 	clear_description = !PG_ARGISNULL(7) && PG_GETARG_BOOL(7);
 	if (clear_description && !PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -425,12 +508,12 @@ maintenance_update(PG_FUNCTION_ARGS)
 
 	event_batch_init(&events);
 	SPI_connect();
-	if (!store_lock(id, false, &start_at, &end_at))
+	if (!store_lock_read(id, &current, CurrentMemoryContext))
 		write_raise_not_found(id);
-	if (!PG_ARGISNULL(4))
-		start_at = PG_GETARG_TIMESTAMPTZ(4);
-	if (!PG_ARGISNULL(5))
-		end_at = PG_GETARG_TIMESTAMPTZ(5);
+	if (status_is_final(current.status))
+		write_check_final_unchanged(fcinfo, &current);
+	start_at = PG_ARGISNULL(4) ? current.start_at : PG_GETARG_TIMESTAMPTZ(4);
+	end_at = PG_ARGISNULL(5) ? current.end_at : PG_GETARG_TIMESTAMPTZ(5);
 	write_check_window(start_at, end_at);
 
 	values[0] = id;
@@ -474,6 +557,7 @@ maintenance_add_update(PG_FUNCTION_ARGS)
 	check_extension_version();
 	write_require_arg(fcinfo, 0, "maintenance_id");
 	write_require_arg(fcinfo, 1, "message");
+	write_check_size(fcinfo, 1, "message", MAX_MESSAGE_BYTES);
 	if (!PG_ARGISNULL(2))
 		requested = status_from_name(DatumGetCString(
 			DirectFunctionCall1(enum_out, PG_GETARG_DATUM(2))));
@@ -481,7 +565,8 @@ maintenance_add_update(PG_FUNCTION_ARGS)
 	apply_status_update(PG_GETARG_DATUM(0),
 						text_to_cstring(PG_GETARG_TEXT_PP(1)),
 						PG_ARGISNULL(2) ? NULL : &requested,
-						write_resolve_actor(write_optional_text(fcinfo, 3)),
+						write_resolve_actor(write_optional_text(fcinfo, 3, "created_by",
+															  MAX_AUTHOR_BYTES)),
 						WANT_UPDATE_ROW, NULL, &result);
 	PG_RETURN_DATUM(result.update_row);
 }
@@ -493,14 +578,16 @@ maintenance_close(PG_FUNCTION_ARGS)
 	MaintenanceStatus requested = MAINTENANCE_COMPLETED;
 	StatusUpdateResult result;
 	char	   *message;
+	char	   *created_by;
 
 	check_extension_version();
 	write_require_arg(fcinfo, 0, "id");
-	message = PG_ARGISNULL(1) ? DEFAULT_CLOSE_MESSAGE :
-		text_to_cstring(PG_GETARG_TEXT_PP(1));
+	message = write_optional_text(fcinfo, 1, "message", MAX_MESSAGE_BYTES);
+	created_by = write_optional_text(fcinfo, 2, "created_by", MAX_AUTHOR_BYTES);
 
-	apply_status_update(PG_GETARG_DATUM(0), message, &requested,
-						write_resolve_actor(write_optional_text(fcinfo, 2)),
+	apply_status_update(PG_GETARG_DATUM(0),
+						message ? message : DEFAULT_CLOSE_MESSAGE, &requested,
+						write_resolve_actor(created_by),
 						WANT_MAINTENANCE_ROW, NULL, &result);
 	PG_RETURN_DATUM(result.maintenance_row);
 }
@@ -524,7 +611,7 @@ maintenance_delete(PG_FUNCTION_ARGS)
 
 	event_batch_init(&events);
 	SPI_connect();
-	if (!store_lock(id, true, NULL, NULL))
+	if (!store_lock_for_delete(id))
 	{
 		SPI_finish();
 		PG_RETURN_BOOL(false);

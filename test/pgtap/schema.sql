@@ -485,6 +485,7 @@ SELECT functions_are('maintenance', ARRAY[
     'rpc', 'rpc_field', 'rpc_text', 'rpc_boolean', 'rpc_text_array', 'rpc_uuid', 'rpc_timestamptz',
     'rpc_status', 'rpc_check_fields', 'maintenance_json', 'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
+    'checked_bulk_system_ids', 'check_consumer_name',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
     'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids', 'schedule_job', 'unschedule_job',
     'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',

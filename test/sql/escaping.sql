@@ -92,10 +92,11 @@ SELECT channel, pg_temp.mask(payload::text) AS payload
 -- The envelope replay and get_event() return is the C code of the NOTIFY
 -- envelope (src/payload.c); it gives the jsonb that 0.3.0's SQL
 -- jsonb_build_object() gave, byte for byte, for every event above (every
--- sample, as title, description, system id and message) and for a title
--- of 1 MB.
-SELECT pg_temp.label((maintenance.create_maintenance(pg_catalog.repeat(E'\\"\u00e9\x01', 262144),
-       '2031-11-03 10:00+00', '2031-11-03 12:00+00', ARRAY['big'])).id, 'one megabyte');
+-- sample, as title, description, system id and message) and for a
+-- description of 1 MB (1,048,575 bytes: the limit is 1 MiB).
+SELECT pg_temp.label((maintenance.create_maintenance('One megabyte', '2031-11-03 10:00+00',
+       '2031-11-03 12:00+00', ARRAY['big'],
+       description => pg_catalog.repeat(E'\\"\u00e9\x01', 209715))).id, 'one megabyte');
 SELECT pg_catalog.count(*) AS events,
        pg_catalog.count(*) FILTER (WHERE maintenance.event_envelope(e)::text IS DISTINCT FROM
            pg_catalog.jsonb_build_object('id', e.id, 'channel', e.channel, 'name', e.name,
