@@ -22,11 +22,11 @@ OUTSIDER=notify_payload_outsider
 LISTEN_BIN=${LISTEN_BIN:-$(pg_config --bindir)/maintenance-listen}
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
 unset PGDATABASE PGOPTIONS
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 tmp=$(mktemp -d)
 listener=
-checks=0
-failures=0
 
 cleanup() {
 	status=$?
@@ -44,23 +44,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap '' PIPE
-
-fail() {
-	echo "not ok - $*"
-	exit 1
-}
-
-check() {	# check NAME COMMAND...
-	local name=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $name"
-	else
-		failures=$((failures + 1))
-		echo "not ok $checks - $name"
-	fi
-}
 
 sql() {		# sql [psql options...]: run stdin or -c in $DB, tuples only
 	timeout 60 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" "$@"
@@ -134,14 +117,14 @@ leaks() {	# leaks ROUND: any distinctive string in what the listener got
 
 listen full
 write full
-check "full: the listener got 11 notifications" [ "$(wc -l <"$tmp/received-full")" = 11 ]
+is "full: the listener got 11 notifications" "$(wc -l <"$tmp/received-full")" 11
 check "full: the title, the description and the system id reach the unprivileged listener" leaks full
 
 sql -c "ALTER DATABASE $DB SET maintenance.notify_payload = id"
 listen id
 write id
 first=$(sed -n 1p "$tmp/ids-id")
-check "id: the listener got 11 notifications" [ "$(wc -l <"$tmp/received-id")" = 11 ]
+is "id: the listener got 11 notifications" "$(wc -l <"$tmp/received-id")" 11
 no_leak() { ! leaks id; }
 check "id: no title, no description, no system id reaches it" no_leak
 heads_only() {	# each notification is exactly the head of its outbox row
@@ -178,5 +161,4 @@ listen_client() {
 }
 check "id: maintenance-listen still delivers all 22 whole envelopes (through replay_events)" listen_client
 
-echo "# $((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+tap_summary
