@@ -747,14 +747,16 @@ INSERT INTO cases (label, call, state, msg) VALUES
 SELECT * FROM pg_temp.run_cases();
 
 -- At the limits: a title of 4096 bytes (2048 two-byte characters), a
--- description of 1 MiB, 1000 systems of 1024 bytes each; its events hold
--- all of it.
+-- description of 1 MiB, 1000 systems, one of them of 1024 random bytes;
+-- its events hold all of it.  (Short ids for the others: the index entries
+-- of this rolled-back test stay in the index until a vacuum, and the plan
+-- checks of test/pgtap/schema.sql run later in the same database.)
 SELECT max(id) AS last_event FROM maintenance.events \gset
 SELECT id AS big FROM maintenance.create_maintenance(repeat('é', 2048), '2130-06-01 10:00Z', '2130-06-01 11:00Z',
-    ARRAY(SELECT pg_temp.noise(1024, 'sys' || i) FROM generate_series(1, 1000) AS i), repeat('d', 1048576)) \gset
+    pg_temp.noise(1024, 'sys7') || ARRAY(SELECT 's' || i FROM generate_series(2, 1000) AS i), repeat('d', 1048576)) \gset
 SELECT results_eq(
     format($$SELECT octet_length(title), octet_length(description), cardinality(system_ids),
-                    (SELECT min(octet_length(s)) FROM unnest(system_ids) AS s)
+                    (SELECT max(octet_length(s)) FROM unnest(system_ids) AS s)
                FROM maintenance.get_maintenance(%L)$$, :'big'),
     $$VALUES (4096, 1048576, 1000, 1024)$$,
     'a title, a description and system ids at their limits are accepted and stored whole');
@@ -777,14 +779,14 @@ SET LOCAL maintenance.actor = '';
 SELECT is((SELECT octet_length(name) FROM maintenance.register_consumer(pg_temp.noise(1024, 'consumer'))), 1024,
           'a consumer name of 1024 random bytes is accepted');
 SELECT is((SELECT count(*) FROM maintenance.get_bulk_maintenances_for_systems(
-              ARRAY(SELECT 's' || i FROM generate_series(1, 10000) AS i))), 10000::bigint,
+              ARRAY(SELECT 'q' || i FROM generate_series(1, 10000) AS i))), 10000::bigint,
           'a bulk read of 10000 ids is accepted');
 SELECT is((SELECT count(*) FROM jsonb_object_keys(maintenance.rpc('getBulkMaintenancesForSystems',
-              jsonb_build_object('systemIds', (SELECT jsonb_agg('s' || i) FROM generate_series(1, 10000) AS i))) -> 'maintenances')),
+              jsonb_build_object('systemIds', (SELECT jsonb_agg('q' || i) FROM generate_series(1, 10000) AS i))) -> 'maintenances')),
           10000::bigint, 'rpc getBulkMaintenancesForSystems of 10000 ids is accepted');
 SELECT is(octet_length(maintenance.rpc('createMaintenance', jsonb_build_object('title', repeat('t', 4096),
               'description', repeat('d', 1048576), 'startAt', '2130-06-01T10:00:00Z', 'endAt', '2130-06-01T11:00:00Z',
-              'systemIds', (SELECT jsonb_agg(pg_temp.noise(1024, 'rpc' || i)) FROM generate_series(1, 1000) AS i))) ->> 'title'),
+              'systemIds', to_jsonb(pg_temp.noise(1024, 'rpc') || ARRAY(SELECT 's' || i FROM generate_series(2, 1000) AS i)))) ->> 'title'),
           4096, 'rpc createMaintenance at every limit is accepted');
 
 -- ---------------------------------------------------------------------
