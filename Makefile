@@ -5,10 +5,15 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 
 MODULE_big = maintenance
 OBJS = \
-	src/events.o \
+	src/outbox.o \
+	src/payload.o \
+	src/store.o \
+	src/ical_calendar.o \
 	src/ical_recur.o \
 	src/json.o \
 	src/maintenance.o \
+	src/launcher.o \
+	src/limits.o \
 	src/series.o \
 	src/series_materialize.o \
 	src/series_preview.o \
@@ -16,7 +21,9 @@ OBJS = \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \
+	src/version.o \
 	src/worker.o \
+	src/worker_shared.o \
 	src/write.o
 
 # The install script of the current version is built from the per-object
@@ -52,18 +59,41 @@ PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
 PG_CONFIG ?= pg_config
 # Warnings are errors in our code; the server's headers are system headers.
-PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+# The library knows the version it serves (src/version.c).
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
+	-DMAINTENANCE_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
-# Recurrence rules: libical (Debian libical-dev), wrapped in src/ical_recur.c.
+# libical (Debian libical-dev): src/ical_calendar.c builds and serializes the
+# iCalendar; src/ical_recur.c wraps its recurrence rules.
 SHLIB_LINK += -lical
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# pg_config's CFLAGS are those the server was built with (gcc on Debian).
+# clang rejects gcc's -fexcess-precision=standard and warns about gcc-only
+# warning options (-Wimplicit-fallthrough=3, -Wno-format-truncation): with
+# -Werror both would fail the build over flags that are not about our code.
+# So with clang that flag is left out and unknown warning options are not
+# reported; every warning about our code stays an error.  (`make CC=clang`)
+ifneq (,$(findstring clang,$(shell $(CC) --version 2>/dev/null)))
+override CFLAGS := $(filter-out -fexcess-precision=standard,$(CFLAGS)) -Wno-unknown-warning-option
+endif
+
 $(CURRENT_SCRIPT): $(SQL_SOURCES) $(EXTENSION).control
 	{ printf '/* %s: built by make from sql/src; edit those files */\n\n' '$(notdir $@)'; \
 	  printf '\\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \\quit\n'; \
 	  for f in $(SQL_SOURCES); do printf '\n'; cat "$$f"; done; } > $@
+
+# META.json (PGXN) repeats the version (the distribution's and the
+# extension's, then the version of the META spec itself): the build fails
+# unless both are default_version, so the number is kept in one place.
+META_VERSIONS = $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' META.json)
+all: check-meta-version
+.PHONY: check-meta-version
+check-meta-version:
+	@test "$(strip $(META_VERSIONS))" = "$(EXTVERSION) $(EXTVERSION) 1.0.0" || \
+		{ echo 'META.json: versions "$(strip $(META_VERSIONS))", expected "$(EXTVERSION) $(EXTVERSION) 1.0.0" (default_version of $(EXTENSION).control, then the META spec 1.0.0)' >&2; exit 1; }
 
 # The benchmark (BENCHMARKS.md): builds, installs, runs on its own cluster.
 .PHONY: bench
@@ -73,23 +103,25 @@ bench:
 .PHONY: cppcheck
 # One configuration (the compiler's), not every #ifdef variant of the server
 # headers: minutes become seconds.
-CPPCHECK_DEFINES = -D__GNUC__ -D__x86_64__ -D__linux__
+CPPCHECK_DEFINES = -D__GNUC__ -D__x86_64__ -D__linux__ -DMAINTENANCE_VERSION=\"$(EXTVERSION)\"
 
 cppcheck:
-	cppcheck $(CPPCHECK_DEFINES) --error-exitcode=1 --enable=warning,style,performance,portability \
+	cppcheck $(CPPCHECK_DEFINES) --error-exitcode=1 \
+		--enable=warning,style,performance,portability,unusedFunction \
 		--inline-suppr --quiet --std=c99 \
 		-I src -I $(shell $(PG_CONFIG) --includedir-server) \
-		--suppress=missingIncludeSystem --suppress=unusedFunction \
+		--suppress=missingIncludeSystem \
 		--suppress='*:$(shell $(PG_CONFIG) --includedir-server)/*' src
 	cppcheck $(CPPCHECK_DEFINES) --error-exitcode=1 --enable=warning,style,performance,portability \
 		--inline-suppr --quiet --std=c99 -I $(shell $(PG_CONFIG) --includedir) \
 		--suppress=missingIncludeSystem client
 
-# The event listener client, client/maintenance-listen (C, libpq), is built
-# with the extension and installed into the server's bindir.
+# The event listener client, client/maintenance-listen (C; libpq, libcurl,
+# OpenSSL), is built with the extension and installed into the server's
+# bindir.
 all: client/maintenance-listen
 
-client/maintenance-listen: client/maintenance-listen.c client/Makefile
+client/maintenance-listen: $(wildcard client/*.c client/*.h) client/Makefile
 	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG)
 
 install: install-listener

@@ -95,10 +95,12 @@ const contenders = {
 		const r = await c.query('SELECT * FROM bench.plpgsql_transitions($1)', [asOf]);
 		return r.rows[0];
 	},
-	// The upstream's job: fetch every scheduled row, filter in the client,
-	// one query per row for its systems, then one addUpdate per row (here
-	// maintenance.add_update, each in its own transaction, as the upstream's
-	// RPC does); then the same for in_progress rows.
+	// "upstream": the job of the service this extension ports (the checkstack
+	// platform's maintenance service, in TypeScript): fetch every scheduled
+	// row, filter in the client, one query per row for its systems, then one
+	// addUpdate per row (here maintenance.add_update, each in its own
+	// transaction, as that service's RPC does); then the same for
+	// in_progress rows.
 	upstream: async (c, asOf) => {
 		const steps = [
 			['scheduled', 'in_progress', 'Maintenance started automatically', 'start_at'],

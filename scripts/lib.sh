@@ -24,22 +24,33 @@ PATH=$PGBIN:$PATH
 export PG_CONFIG PGBIN PATH
 
 # The Debian packages both commands need.  postgresql-server-dev-15 brings
-# clang/llvm (for the JIT bitcode PGXS builds) but not gcc or make;
+# clang-14/llvm (for the JIT bitcode PGXS builds) but not gcc or make, nor
+# the `clang` command of test.sh's clang build;
 # postgresql-15-pgtap only recommends the package that ships pg_prove;
-# PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run.
+# PostgreSQL::Test::Cluster (the TAP tests, test/t) needs IPC::Run;
+# the failover test (test/ha) needs pg_auto_failover (extension and pg_autoctl).
+# test/client/listen_reconnect.sh reads the listener's JSON with jq.
 DEB_PACKAGES=(
 	postgresql-$PG_MAJOR
 	postgresql-server-dev-$PG_MAJOR
 	postgresql-$PG_MAJOR-cron
+	postgresql-$PG_MAJOR-auto-failover
+	pg-auto-failover-cli
 	postgresql-$PG_MAJOR-pgtap
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	libpq-dev
 	libical-dev
 	cppcheck
+	clang
+	jq
 	make
 	gcc
 	libc6-dev
+	libcurl4-openssl-dev
+	libssl-dev
+	pkg-config
+	curl
 )
 
 # Log files of the set-up steps go here (removed on exit).
@@ -112,6 +123,20 @@ build() {
 	fi
 	say "building (make, -Wall -Wextra -Werror)"
 	run_logged make make PG_CONFIG="$PG_CONFIG"
+}
+
+# build_clang: the same build with clang (`make CC=clang`, warnings as
+# errors), in a throwaway copy of the sources so that the gcc build stays.
+build_clang() {
+	local dir rc=0
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-clang.XXXXXX")
+	cp -r Makefile maintenance.control META.json sql src client "$dir/"
+	say "building with clang (make CC=clang, -Wall -Wextra -Werror), in $dir"
+	# the copy has the gcc build's objects: clean them first
+	run_logged make-clang-clean make -C "$dir" clean PG_CONFIG="$PG_CONFIG" &&
+		run_logged make-clang make -C "$dir" CC=clang PG_CONFIG="$PG_CONFIG" || rc=$?
+	rm -rf "$dir"
+	return "$rc"
 }
 
 # cppcheck takes minutes (it expands the server headers in every #ifdef

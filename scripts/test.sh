@@ -4,7 +4,8 @@
 #   scripts/test.sh
 #
 # On a fresh Debian 12 machine as root it installs the Debian packages it needs
-# (only when some are missing), builds with warnings as errors, runs cppcheck,
+# (only when some are missing), builds with warnings as errors (gcc, and clang
+# in a throwaway copy), runs cppcheck,
 # installs the extension into PostgreSQL 15, installs the Node.js client's
 # dependencies, starts a throwaway cluster (pg_cron preloaded, Unix socket in a
 # temp dir; stopped and removed on exit whatever happens) and runs the suites:
@@ -14,10 +15,12 @@
 #   pgTAP            test/pgtap/*.sql    (pg_prove, database maintenance_tap)
 #   client           test/client/*.sh, test/client/*.js (node), test/cron/*.sh
 #   TAP              test/t/*.pl         (prove, servers of their own)
+#   HA               test/ha/*.sh        (pg_auto_failover: monitor + two nodes)
 #
 # The last line of output is "N passed, M failed", summed over all suites; the
 # exit status is non-zero when M > 0.  A set-up step that fails (packages,
-# build, cppcheck, install, npm, cluster start) counts as one failure.
+# build, clang build, cppcheck, install, npm, cluster start) counts as one
+# failure.
 #
 # As a non-root user it works when the packages are installed already and
 # `make install` may write to PostgreSQL's directories (or sudo -n works).
@@ -43,6 +46,30 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 }
 
+# record_prove SUITE RUNNER LOG STATUS: count the assertions of a run of
+# prove or pg_prove from its summary: passed = "Tests=N" minus the failed
+# assertions listed in the "Test Summary Report"; a file that fails without a
+# failed assertion (died, wrong plan, non-zero exit) adds one failure, and so
+# does a runner that exits non-zero without any.  Returns 1 when any failed.
+record_prove() {
+	local suite=$1 runner=$2 log=$3 rc=$4 tests failed bad_files passed
+	read -r tests failed bad_files < <(awk '
+		/^Files=[0-9]+, Tests=[0-9]+/ { sub(/^Files=[0-9]+, Tests=/, ""); sub(/,.*/, ""); tests = $0 }
+		/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
+			f = $0; sub(/.*Failed: /, "", f); sub(/\).*/, "", f)
+			failed += f; if (f == 0) bad++
+		}
+		END { printf "%d %d %d\n", tests, failed, bad }' "$log")
+	passed=$((tests - failed))
+	failed=$((failed + bad_files))
+	if [ "$rc" != 0 ] && [ "$failed" -eq 0 ]; then
+		warn "$suite: $runner failed (exit $rc) without a failed test"
+		failed=1
+	fi
+	record "$suite" "$passed" "$failed"
+	[ "$failed" -eq 0 ]
+}
+
 # A set-up step failed: count it, and stop if nothing can run after it.
 step_failed() { # step_failed NAME [fatal]
 	warn "set-up step failed: $1"
@@ -59,6 +86,7 @@ client_commands=()
 ensure_packages "${client_commands[@]}" || step_failed packages fatal
 check_pg_config || step_failed pg_config fatal
 build clean || step_failed build fatal
+build_clang || step_failed clang-build
 cppcheck_start
 install_extension || step_failed install fatal
 
@@ -131,10 +159,7 @@ else
 fi
 
 # ---------------------------------------------------------------- pgTAP
-# Counted per test (assertion): passed = pg_prove's "Tests=N" minus the failed
-# assertions listed in its "Test Summary Report"; a file that fails without a
-# failed assertion (died, wrong plan, non-zero exit) adds one failure, and so
-# does pg_prove failing without any summary.  Each file runs in its own
+# Counted per test (assertion), by record_prove.  Each file runs in its own
 # transaction (BEGIN ... ROLLBACK in the file), so files do not see each other.
 pgtap_tests=(test/pgtap/*.sql)
 if [ ${#pgtap_tests[@]} -gt 0 ]; then
@@ -148,20 +173,7 @@ if [ ${#pgtap_tests[@]} -gt 0 ]; then
 	} || rc=$?
 	if [ "$rc" = 0 ]; then
 		timeout 300 pg_prove -d maintenance_tap "${pgtap_tests[@]}" 2>&1 | tee "$log" || rc=$?
-		read -r tests failed bad_files < <(awk '
-			/^Files=[0-9]+, Tests=[0-9]+/ { sub(/^Files=[0-9]+, Tests=/, ""); sub(/,.*/, ""); tests = $0 }
-			/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
-				f = $0; sub(/.*Failed: /, "", f); sub(/\).*/, "", f)
-				failed += f; if (f == 0) bad++
-			}
-			END { printf "%d %d %d\n", tests, failed, bad }' "$log")
-		passed=$((tests - failed))
-		failed=$((failed + bad_files))
-		if [ "$rc" != 0 ] && [ "$failed" -eq 0 ]; then
-			warn "pgTAP: pg_prove failed (exit $rc) without a failed test"
-			failed=1
-		fi
-		record pgtap "$passed" "$failed"
+		record_prove pgtap pg_prove "$log" "$rc" || true
 	else
 		warn "pgTAP: could not prepare database maintenance_tap"
 		record pgtap 0 1
@@ -221,7 +233,7 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 	tapdir=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-tap.XXXXXX")
 	add_cleanup "rm -rf '$tapdir'"
 	mkdir -p "$tapdir/test"
-	cp -r Makefile maintenance.control sql "$tapdir/"
+	cp -r Makefile maintenance.control META.json sql "$tapdir/"
 	cp -r test/t "$tapdir/test/"
 	tap_cmd=(make -C "$tapdir" installcheck REGRESS= ISOLATION= PG_CONFIG="$PG_CONFIG")
 	rc=0
@@ -231,20 +243,7 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 	else
 		timeout 600 "${tap_cmd[@]}" 2>&1 | tee "$log" || rc=$?
 	fi
-	read -r tests failed bad_files < <(awk '
-		/^Files=[0-9]+, Tests=[0-9]+/ { sub(/^Files=[0-9]+, Tests=/, ""); sub(/,.*/, ""); tests = $0 }
-		/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
-			f = $0; sub(/.*Failed: /, "", f); sub(/\).*/, "", f)
-			failed += f; if (f == 0) bad++
-		}
-		END { printf "%d %d %d\n", tests, failed, bad }' "$log")
-	passed=$((tests - failed))
-	failed=$((failed + bad_files))
-	if [ "$rc" != 0 ] && [ "$failed" -eq 0 ]; then
-		warn "TAP: prove failed (exit $rc) without a failed test"
-		failed=1
-	fi
-	if [ "$failed" -gt 0 ]; then
+	if ! record_prove tap prove "$log" "$rc"; then
 		for f in "$tapdir"/tmp_check/log/regress_log_*; do
 			[ -f "$f" ] && { say "$f"; cat "$f"; }
 		done
@@ -253,9 +252,38 @@ if [ ${#tap_tests[@]} -gt 0 ]; then
 			[ -f "$f" ] && { say "$f (last 60 lines)"; tail -n 60 "$f"; }
 		done
 	fi
-	record tap "$passed" "$failed"
 else
 	say "TAP: no tests in test/t"
+fi
+
+# ---------------------------------------------------------------- HA
+# test/ha/*.sh: pg_auto_failover clusters of their own (a monitor and two
+# nodes on loopback ports, as the postgres user); counted per check from
+# their "ok N" / "not ok N" lines; a script that fails without a failed
+# check (bailed out, timed out) adds one failure.  At most 5 minutes each.
+ha_tests=(test/ha/*.sh)
+if [ ${#ha_tests[@]} -gt 0 ]; then
+	h_passed=0
+	h_failed=0
+	for t in "${ha_tests[@]}"; do
+		out="$LIB_LOGDIR/ha-$(basename "$t").log"
+		t0=$SECONDS
+		rc=0
+		say "HA: $t"
+		timeout 300 "$t" </dev/null 2>&1 | tee "$out" || rc=$?
+		p=$(grep -cE '^ok [0-9]+' "$out" || true)
+		f=$(grep -cE '^not ok [0-9]+' "$out" || true)
+		if [ "$rc" != 0 ] && [ "$f" -eq 0 ]; then
+			warn "HA: $t failed (exit $rc) without a failed check"
+			f=1
+		fi
+		say "HA: $t took $((SECONDS - t0)) s"
+		h_passed=$((h_passed + p))
+		h_failed=$((h_failed + f))
+	done
+	record ha "$h_passed" "$h_failed"
+else
+	say "HA: no tests in test/ha"
 fi
 
 cppcheck_wait || step_failed cppcheck

@@ -5,15 +5,450 @@
 /*
  * 0.4.0:
  * - the install script is built from per-object sources (sql/src); the
- *   objects of 0.3.0 are unchanged by that.
+ *   objects of 0.3.0 are unchanged by that;
+ * - event_envelope() is the C code that builds the NOTIFY envelope
+ *   (same signature, volatility, grants, comment, and the same jsonb);
+ * - webhooks: the table maintenance.webhook_failures and the functions
+ *   record_webhook_failure, list_webhook_failures and
+ *   resolve_webhook_failure (as in sql/src/11_webhooks.sql), EXECUTE
+ *   revoked from PUBLIC;
+ * - the comments of three functions say what their JSON is without
+ *   pointing elsewhere;
+ * - maintenance time for SLAs (sql/src/06_coverage.sql): the table
+ *   maintenance_windows, derived from the timelines by triggers and filled
+ *   here from the existing ones; under_maintenance, coverage and
+ *   rpc('getCoverage').
+ * - the calendar (sql/src/06_calendar.sql): maintenances.schedule_changes
+ *   (0 for the maintenances of before: their earlier changes were not
+ *   counted), calendar() and rpc('getCalendar'), built with libical.
+ * - input limits (src/limits.c): get_bulk_maintenances_for_systems() takes
+ *   at most 10,000 ids (checked_bulk_system_ids), register_consumer() a
+ *   name of at most 1,024 bytes (check_consumer_name); the write functions
+ *   check theirs in C;
  * - recurring windows (series): the tables series and
  *   series_deleted_occurrences, maintenances.series_id, occurrence_start
  *   and overridden (and series_id in maintenances_with_systems and its
  *   JSON), the series functions; rpc() dispatches the series methods to
- *   rpc_series().
+ *   rpc_series();
  * - run_transitions() reports created (a new OUT column: the function is
  *   dropped and created again, with its comment and its grants).
  */
+
+CREATE OR REPLACE FUNCTION maintenance.event_envelope(e maintenance.events)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_event_envelope';
+
+/* ---------------------------------------------------------------------
+ * Webhooks (maintenance-listen --webhook), since 0.4.0
+ *
+ * An event whose every webhook attempt failed is recorded here before the
+ * listener's cursor moves past it; `maintenance-listen --webhook URL
+ * --retry-failed` delivers the recorded events of URL again and removes
+ * the rows of those it delivered.  URLs are recorded without user name,
+ * password, query or fragment (the listener strips them; the function
+ * refuses a URL that still has them).  12_privileges.sql revokes
+ * everything from PUBLIC: like the write functions, these three need an
+ * explicit grant.
+ * ------------------------------------------------------------------ */
+
+CREATE TABLE maintenance.webhook_failures (
+    event_id bigint NOT NULL,
+    url text NOT NULL,
+    attempts integer NOT NULL,
+    last_status integer,
+    last_error text NOT NULL,
+    first_failed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    failed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT webhook_failures_pkey PRIMARY KEY (event_id, url),
+    CONSTRAINT webhook_failures_attempts_check CHECK (attempts OPERATOR(pg_catalog.>) 0),
+    CONSTRAINT webhook_failures_status_check
+        CHECK (last_status OPERATOR(pg_catalog.>=) 100 AND last_status OPERATOR(pg_catalog.<=) 599)
+);
+
+COMMENT ON TABLE maintenance.webhook_failures IS
+    'events a webhook endpoint did not take after every attempt (maintenance-listen --webhook); retried with --retry-failed';
+
+-- pg_dump carries its rows, as those of the other tables.
+SELECT pg_catalog.pg_extension_config_dump('maintenance.webhook_failures', '');
+
+CREATE FUNCTION maintenance.record_webhook_failure(
+    event_id bigint,
+    url text,
+    attempts integer,
+    last_status integer,
+    last_error text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF event_id IS NULL OR event_id OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'event_id must be a positive event id'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF url IS NULL OR url OPERATOR(pg_catalog.!~) '^https?://[^/?#@]+(/[^?#]*)?$'
+       OR pg_catalog.length(url) OPERATOR(pg_catalog.>) 2048 THEN
+        RAISE EXCEPTION 'url must be an http or https URL without credentials, query or fragment'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'At most 2048 characters: scheme, host, port and path.';
+    END IF;
+    IF attempts IS NULL OR attempts OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'attempts must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF last_status OPERATOR(pg_catalog.<) 100 OR last_status OPERATOR(pg_catalog.>) 599 THEN
+        RAISE EXCEPTION 'last_status must be an HTTP status from 100 to 599, or null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF last_error IS NULL OR pg_catalog.length(last_error) OPERATOR(pg_catalog.>) 1000 THEN
+        RAISE EXCEPTION 'last_error must be a text of at most 1000 characters'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A failure recorded again (a retry that failed too) adds its attempts.
+    INSERT INTO maintenance.webhook_failures AS f
+           (event_id, url, attempts, last_status, last_error)
+    VALUES (record_webhook_failure.event_id, record_webhook_failure.url,
+            record_webhook_failure.attempts, record_webhook_failure.last_status,
+            record_webhook_failure.last_error)
+    ON CONFLICT ON CONSTRAINT webhook_failures_pkey DO UPDATE
+       SET attempts = f.attempts OPERATOR(pg_catalog.+) excluded.attempts,
+           last_status = excluded.last_status,
+           last_error = excluded.last_error,
+           failed_at = pg_catalog.now();
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.record_webhook_failure(bigint, text, integer, integer, text) IS
+    'record that an event failed every webhook attempt to url (maintenance-listen does, before moving its cursor)';
+
+CREATE FUNCTION maintenance.list_webhook_failures(url text DEFAULT NULL)
+RETURNS SETOF maintenance.webhook_failures
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT f.* FROM maintenance.webhook_failures f
+     WHERE list_webhook_failures.url IS NULL
+        OR f.url OPERATOR(pg_catalog.=) list_webhook_failures.url
+     ORDER BY f.event_id, f.url
+$$;
+
+COMMENT ON FUNCTION maintenance.list_webhook_failures(text) IS
+    'the recorded webhook failures (of one URL, or all), in event id order';
+
+CREATE FUNCTION maintenance.resolve_webhook_failure(event_id bigint, url text)
+RETURNS boolean
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    WITH gone AS (
+        DELETE FROM maintenance.webhook_failures f
+         WHERE f.event_id OPERATOR(pg_catalog.=) resolve_webhook_failure.event_id
+           AND f.url OPERATOR(pg_catalog.=) resolve_webhook_failure.url
+        RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM gone)
+$$;
+
+COMMENT ON FUNCTION maintenance.resolve_webhook_failure(bigint, text) IS
+    'forget a recorded webhook failure (delivered since, or given up); false if unknown';
+
+REVOKE ALL ON TABLE maintenance.webhook_failures FROM PUBLIC;
+REVOKE ALL ON FUNCTION
+    maintenance.record_webhook_failure(bigint, text, integer, integer, text),
+    maintenance.list_webhook_failures(text),
+    maintenance.resolve_webhook_failure(bigint, text)
+FROM PUBLIC;
+
+COMMENT ON FUNCTION maintenance.maintenance_json(maintenance.maintenances_with_systems) IS
+    'a maintenance as MaintenanceWithSystems JSON, the shape maintenance.rpc returns';
+COMMENT ON FUNCTION maintenance.update_json(maintenance.maintenance_updates) IS
+    'a timeline entry as MaintenanceUpdate JSON, the shape maintenance.rpc returns';
+COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
+    'every operation by its camelCase name (createMaintenance, ...), with camelCase JSON input and result';
+
+/* ---------------------------------------------------------------------
+ * 0.4.0: maintenance time for SLAs (as in sql/src/06_coverage.sql)
+ * ------------------------------------------------------------------ */
+
+/* ---------------------------------------------------------------------
+ * Maintenance windows: when each maintenance was really in progress, per
+ * system, from its timeline.  A derived table (README, "Maintenance time
+ * for SLAs"): triggers on the timeline and on maintenance_systems keep it,
+ * so every write path does (the C functions, the sweep, direct SQL, a
+ * restore); pg_dump does not carry it.
+ * ------------------------------------------------------------------ */
+
+CREATE TABLE maintenance.maintenance_windows (
+    maintenance_id uuid NOT NULL
+        REFERENCES maintenance.maintenances (id) ON DELETE CASCADE,
+    system_id text NOT NULL,
+    -- From the update that moved it to in_progress to the one that moved
+    -- it to completed or cancelled; no upper bound while in progress.
+    during tstzrange NOT NULL,
+    CONSTRAINT maintenance_windows_pkey PRIMARY KEY (maintenance_id, system_id),
+    CONSTRAINT maintenance_windows_during_not_empty CHECK (NOT pg_catalog.isempty(during))
+);
+
+COMMENT ON TABLE maintenance.maintenance_windows IS
+    'when each maintenance was in progress, per system; derived from the timeline by triggers';
+
+-- The key of the windows index: a window as a vertical segment in the plane
+-- whose x is its system (a hash of the id) and y its time (epoch seconds).
+-- One GiST index on it answers "system X during R" by the windows of X that
+-- overlap R alone, without the contrib module btree_gist (a GiST index of
+-- text equality).  Hash collisions only cost a recheck of system_id.  An
+-- unbounded end is a finite y beyond every timestamptz (an infinite one
+-- would make the GiST penalty NaN).
+CREATE FUNCTION maintenance.window_key(system_id text, during tstzrange)
+RETURNS box
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT pg_catalog.box(
+        pg_catalog.point(pg_catalog.hashtext(system_id)::float8,
+                         coalesce(pg_catalog.date_part('epoch', pg_catalog.lower(during)), -1e13::float8)),
+        pg_catalog.point(pg_catalog.hashtext(system_id)::float8,
+                         coalesce(pg_catalog.date_part('epoch', pg_catalog.upper(during)), 1e13::float8)))
+$$;
+
+COMMENT ON FUNCTION maintenance.window_key(text, tstzrange) IS
+    'the key of maintenance_windows'' GiST index: (system, time) as a segment in the plane';
+
+CREATE INDEX maintenance_windows_system_during
+    ON maintenance.maintenance_windows USING gist (maintenance.window_key(system_id, during));
+
+-- Recompute the windows of the given maintenances from their timelines and
+-- systems.  Recomputing (not patching) makes the order of writes irrelevant:
+-- a restore loads the timeline and the systems in either order.
+CREATE FUNCTION maintenance.refresh_windows(maintenance_ids uuid[])
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    DELETE FROM maintenance.maintenance_windows w
+     WHERE w.maintenance_id OPERATOR(pg_catalog.=) ANY (refresh_windows.maintenance_ids);
+    INSERT INTO maintenance.maintenance_windows (maintenance_id, system_id, during)
+    SELECT s.maintenance_id, s.system_id, pg_catalog.tstzrange(started.created_at, ended.created_at)
+      FROM (SELECT DISTINCT x.id
+              FROM pg_catalog.unnest(refresh_windows.maintenance_ids) AS x(id)
+             WHERE x.id IS NOT NULL) AS asked
+      CROSS JOIN LATERAL (
+            SELECT u.created_at, u.position
+              FROM maintenance.maintenance_updates u
+             WHERE u.maintenance_id OPERATOR(pg_catalog.=) asked.id
+               AND u.status_change OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+             ORDER BY u.position
+             LIMIT 1) AS started
+      LEFT JOIN LATERAL (
+            SELECT u.created_at
+              FROM maintenance.maintenance_updates u
+             WHERE u.maintenance_id OPERATOR(pg_catalog.=) asked.id
+               AND u.position OPERATOR(pg_catalog.>) started.position
+               AND u.status_change OPERATOR(pg_catalog.=) ANY
+                   (ARRAY['completed', 'cancelled']::maintenance.status[])
+             ORDER BY u.position
+             LIMIT 1) AS ended ON true
+      JOIN maintenance.maintenance_systems s
+        ON s.maintenance_id OPERATOR(pg_catalog.=) asked.id
+     -- Started and ended in one transaction (one now()): no time at all.
+     WHERE ended.created_at IS NULL
+        OR ended.created_at OPERATOR(pg_catalog.>) started.created_at
+$$;
+
+COMMENT ON FUNCTION maintenance.refresh_windows(uuid[]) IS
+    'recompute maintenance_windows for these maintenances from their timelines and systems';
+
+-- Statement triggers on the timeline, set-based: a load of a million
+-- timelines (a restore, a bulk INSERT) is one refresh, not a million.  Only
+-- status changes matter: a message-only update refreshes nothing.
+CREATE FUNCTION maintenance.refresh_windows_of_update()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM maintenance.maintenance_windows;
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT DISTINCT c.maintenance_id FROM windows_new c WHERE c.status_change IS NOT NULL));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT DISTINCT c.maintenance_id FROM windows_old c WHERE c.status_change IS NOT NULL));
+    ELSE
+        PERFORM maintenance.refresh_windows(ARRAY(
+            SELECT c.maintenance_id FROM windows_new c WHERE c.status_change IS NOT NULL
+            UNION SELECT c.maintenance_id FROM windows_old c WHERE c.status_change IS NOT NULL));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.refresh_windows_of_update() IS
+    'trigger: keep maintenance_windows right when status changes are written, changed or removed';
+
+CREATE TRIGGER maintenance_updates_windows_insert
+    AFTER INSERT ON maintenance.maintenance_updates
+    REFERENCING NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+CREATE TRIGGER maintenance_updates_windows_update
+    AFTER UPDATE ON maintenance.maintenance_updates
+    REFERENCING OLD TABLE AS windows_old NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+CREATE TRIGGER maintenance_updates_windows_delete
+    AFTER DELETE ON maintenance.maintenance_updates
+    REFERENCING OLD TABLE AS windows_old
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+CREATE TRIGGER maintenance_updates_windows_truncate
+    AFTER TRUNCATE ON maintenance.maintenance_updates
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_update();
+
+-- Systems replaced: the windows of those maintenances follow (a maintenance
+-- that never started has none, and costs one probe of the timeline).
+CREATE FUNCTION maintenance.refresh_windows_of_systems()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM maintenance.maintenance_windows;
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM maintenance.refresh_windows(ARRAY(SELECT c.maintenance_id FROM windows_new c));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM maintenance.refresh_windows(ARRAY(SELECT c.maintenance_id FROM windows_old c));
+    ELSE
+        PERFORM maintenance.refresh_windows(ARRAY(SELECT c.maintenance_id FROM windows_new c
+                                                  UNION SELECT c.maintenance_id FROM windows_old c));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.refresh_windows_of_systems() IS
+    'trigger: keep maintenance_windows right when the systems of maintenances change';
+
+CREATE TRIGGER maintenance_systems_windows_insert
+    AFTER INSERT ON maintenance.maintenance_systems
+    REFERENCING NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+CREATE TRIGGER maintenance_systems_windows_update
+    AFTER UPDATE ON maintenance.maintenance_systems
+    REFERENCING OLD TABLE AS windows_old NEW TABLE AS windows_new
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+CREATE TRIGGER maintenance_systems_windows_delete
+    AFTER DELETE ON maintenance.maintenance_systems
+    REFERENCING OLD TABLE AS windows_old
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+CREATE TRIGGER maintenance_systems_windows_truncate
+    AFTER TRUNCATE ON maintenance.maintenance_systems
+    FOR EACH STATEMENT EXECUTE FUNCTION maintenance.refresh_windows_of_systems();
+
+/* ---------------------------------------------------------------------
+ * Reads: under_maintenance, coverage
+ * ------------------------------------------------------------------ */
+
+-- A window still in progress has no end yet: at a moment after now it is
+-- still under maintenance as far as the timeline knows.
+CREATE FUNCTION maintenance.under_maintenance(system_id text, at timestamptz DEFAULT pg_catalog.now())
+RETURNS boolean
+LANGUAGE sql STABLE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT EXISTS (
+        SELECT 1
+          FROM maintenance.maintenance_windows w
+         WHERE maintenance.window_key(w.system_id, w.during) OPERATOR(pg_catalog.&&)
+               maintenance.window_key(under_maintenance.system_id,
+                                      pg_catalog.tstzrange(under_maintenance.at, under_maintenance.at, '[]'))
+           AND w.system_id OPERATOR(pg_catalog.=) under_maintenance.system_id
+           AND w.during OPERATOR(pg_catalog.@>) under_maintenance.at)
+$$;
+
+-- The number of systems one call may ask for (README, "Limits").
+CREATE FUNCTION maintenance.coverage_max_systems()
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$ SELECT 10000 $$;
+
+-- One probe of the windows index per distinct system asked, in one
+-- statement.  Time after now has not passed: a window still in progress
+-- counts up to now.
+CREATE FUNCTION maintenance.coverage(system_ids text[], during tstzrange)
+RETURNS TABLE (system_id text, ranges tstzmultirange, seconds double precision)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    asked text[];
+    counted tstzrange;
+BEGIN
+    IF coverage.system_ids IS NULL THEN
+        RAISE EXCEPTION 'system_ids must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF coverage.during IS NULL THEN
+        RAISE EXCEPTION 'during must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    asked := ARRAY(SELECT DISTINCT a.system_id
+                     FROM unnest(coverage.system_ids) AS a(system_id)
+                    WHERE a.system_id IS NOT NULL);
+    IF cardinality(asked) > maintenance.coverage_max_systems() THEN
+        RAISE EXCEPTION 'system_ids must not hold more than % systems', maintenance.coverage_max_systems()
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s distinct systems were given.', cardinality(asked));
+    END IF;
+    counted := coverage.during * tstzrange(NULL, now());
+    RETURN QUERY
+        SELECT a.system_id, c.ranges,
+               coalesce((SELECT sum(date_part('epoch', upper(r)) - date_part('epoch', lower(r)))
+                           FROM unnest(c.ranges) AS r), 0)::float8
+          FROM unnest(asked) AS a(system_id)
+         CROSS JOIN LATERAL (
+               SELECT coalesce(range_agg(w.during * counted), '{}'::tstzmultirange) AS ranges
+                 FROM maintenance.maintenance_windows w
+                WHERE NOT isempty(counted)
+                  AND maintenance.window_key(w.system_id, w.during) && maintenance.window_key(a.system_id, counted)
+                  AND w.system_id = a.system_id
+                  AND w.during && counted) AS c
+         ORDER BY a.system_id COLLATE "C";
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.coverage(text[], tstzrange) IS
+    'for each system, when within during it was under maintenance, windows merged, and for how many seconds';
+
+-- rpc('getCoverage'): every asked id a key, ISO times; errors name the JSON
+-- fields.
+CREATE FUNCTION maintenance.coverage_json(system_ids text[], from_time timestamptz, to_time timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF to_time < from_time THEN
+        RAISE EXCEPTION 'field "to" must not be before field "from"'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('"from" is %s and "to" is %s.',
+                                  maintenance.iso_time(from_time), maintenance.iso_time(to_time));
+    END IF;
+    RETURN (SELECT jsonb_build_object('coverage', coalesce(jsonb_object_agg(c.system_id, jsonb_build_object(
+                       'seconds', c.seconds,
+                       'ranges', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                                      'from', maintenance.iso_time(lower(r)),
+                                                      'to', maintenance.iso_time(upper(r))) ORDER BY lower(r)), '[]')
+                                    FROM unnest(c.ranges) AS r))), '{}'))
+              FROM maintenance.coverage(system_ids, tstzrange(from_time, to_time)) c);
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.coverage_json(text[], timestamptz, timestamptz) IS
+    'rpc getCoverage: coverage as {coverage: {<systemId>: {seconds, ranges: [{from, to}]}}}';
+
+-- The windows of the timelines written before 0.4.0.
+SELECT maintenance.refresh_windows(ARRAY(SELECT m.id FROM maintenance.maintenances m));
 
 /* ---------------------------------------------------------------------
  * 0.4.0: occurrences of series (the columns as sql/src/02_tables.sql
@@ -77,6 +512,340 @@ AS $$
         || CASE WHEN m.series_id IS NULL THEN '{}'::jsonb
                 ELSE jsonb_build_object('seriesId', m.series_id) END
     END
+$$;
+
+/* ---------------------------------------------------------------------
+ * 0.4.0: the calendar (as in sql/src/06_calendar.sql)
+ * ------------------------------------------------------------------ */
+
+/* ---------------------------------------------------------------------
+ * SEQUENCE of RFC 5545: how many times a maintenance's start or end
+ * changed, counted by a trigger so that every write path counts.
+ * ------------------------------------------------------------------ */
+
+ALTER TABLE maintenance.maintenances
+    ADD COLUMN schedule_changes integer NOT NULL DEFAULT 0;
+
+COMMENT ON COLUMN maintenance.maintenances.schedule_changes IS
+    'how many times start_at or end_at changed (the iCalendar SEQUENCE), counted by a trigger';
+
+CREATE FUNCTION maintenance.count_schedule_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    NEW.schedule_changes := OLD.schedule_changes + 1;
+    RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.count_schedule_change() IS
+    'trigger: count a change of start_at or end_at in schedule_changes';
+
+CREATE TRIGGER maintenances_count_schedule_changes
+    BEFORE UPDATE OF start_at, end_at ON maintenance.maintenances
+    FOR EACH ROW
+    WHEN (OLD.start_at IS DISTINCT FROM NEW.start_at OR OLD.end_at IS DISTINCT FROM NEW.end_at)
+    EXECUTE FUNCTION maintenance.count_schedule_change();
+
+/* ---------------------------------------------------------------------
+ * The calendar
+ * ------------------------------------------------------------------ */
+
+-- The number of maintenances one calendar may hold (README, "Limits").
+CREATE FUNCTION maintenance.calendar_max_maintenances()
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$ SELECT 10000 $$;
+
+-- The maintenances of a calendar, in start order: those touching any of the
+-- systems (all when null) whose planned window overlaps [since, until).
+CREATE FUNCTION maintenance.calendar_rows(asked_systems text[], since timestamptz, until timestamptz)
+RETURNS TABLE (id uuid, title text, description text, status maintenance.status,
+               start_at timestamptz, end_at timestamptz, updated_at timestamptz,
+               schedule_changes integer, system_ids text[])
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    picked uuid[];
+BEGIN
+    IF calendar_rows.until < calendar_rows.since THEN
+        RAISE EXCEPTION 'until must not be before since'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- One query per case, so that each has its plan: with systems asked,
+    -- their maintenances through the index of maintenance_systems, not a
+    -- walk of every maintenance in start order.
+    IF calendar_rows.asked_systems IS NULL THEN
+        picked := ARRAY(
+            SELECT m.id
+              FROM maintenance.maintenances m
+             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+               AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
+             ORDER BY m.start_at, m.id
+             LIMIT maintenance.calendar_max_maintenances() + 1);
+    ELSE
+        picked := ARRAY(
+            SELECT m.id
+              FROM (SELECT DISTINCT s.maintenance_id
+                      FROM maintenance.maintenance_systems s
+                     WHERE s.system_id = ANY (calendar_rows.asked_systems)) AS asked
+              JOIN maintenance.maintenances m ON m.id = asked.maintenance_id
+             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+               AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
+             ORDER BY m.start_at, m.id
+             LIMIT maintenance.calendar_max_maintenances() + 1);
+    END IF;
+    IF cardinality(picked) > maintenance.calendar_max_maintenances() THEN
+        RAISE EXCEPTION 'a calendar must not hold more than % maintenances', maintenance.calendar_max_maintenances()
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Ask for fewer systems or a shorter time (since, until).';
+    END IF;
+    RETURN QUERY
+        SELECT m.id, m.title, m.description, m.status, m.start_at, m.end_at, m.updated_at,
+               m.schedule_changes, m.system_ids
+          FROM unnest(picked) WITH ORDINALITY AS p(id, n)
+          JOIN maintenance.maintenances m ON m.id = p.id
+         ORDER BY p.n;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.calendar_rows(text[], timestamptz, timestamptz) IS
+    'the maintenances of maintenance.calendar(), in start order';
+
+CREATE FUNCTION maintenance.calendar(
+    system_ids text[] DEFAULT NULL,
+    since timestamptz DEFAULT NULL,
+    until timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_calendar';
+
+COMMENT ON FUNCTION maintenance.calendar(text[], timestamptz, timestamptz) IS
+    'the maintenances as an RFC 5545 iCalendar (text/calendar), one VEVENT each';
+
+-- Errors of the write functions name the JSON fields (endAt, not end_at).
+CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+SET maintenance.argument_names = json
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    IF method IS NULL THEN
+        RAISE EXCEPTION 'method must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    input := coalesce(input, '{}'::jsonb);
+
+    IF method = 'listMaintenances' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
+        SELECT jsonb_build_object('maintenances',
+                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
+          INTO result
+          FROM maintenance.list_maintenances(
+                   status => maintenance.rpc_status(input, 'status'),
+                   system_id => maintenance.rpc_text(input, 'systemId')) v;
+
+    ELSIF method = 'getMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
+        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
+                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
+                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
+                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
+               END
+          INTO result
+          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
+
+    ELSIF method = 'getMaintenancesForSystem' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
+        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
+          INTO result
+          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
+
+    ELSIF method = 'getBulkMaintenancesForSystems' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
+        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
+                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
+                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
+          INTO result
+          FROM maintenance.get_bulk_maintenances_for_systems(
+                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
+
+    ELSIF method = 'createMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input,
+            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.create_maintenance(
+                   title => maintenance.rpc_text(input, 'title', true),
+                   description => maintenance.rpc_text(input, 'description'),
+                   suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
+                   start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
+                   end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
+
+    ELSIF method = 'updateMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input,
+            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.update_maintenance(
+                   id => maintenance.rpc_uuid(input, 'id'),
+                   title => maintenance.rpc_text(input, 'title'),
+                   description => maintenance.rpc_text(input, 'description'),
+                   -- "description": null clears it; an absent key leaves it
+                   clear_description => input ? 'description'
+                                        AND jsonb_typeof(input -> 'description') = 'null',
+                   suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
+                   start_at => maintenance.rpc_timestamptz(input, 'startAt'),
+                   end_at => maintenance.rpc_timestamptz(input, 'endAt'),
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
+
+    ELSIF method = 'addUpdate' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');
+        SELECT maintenance.update_json(u) INTO result
+          FROM maintenance.add_update(
+                   maintenance_id => maintenance.rpc_uuid(input, 'maintenanceId'),
+                   message => maintenance.rpc_text(input, 'message', true),
+                   status_change => maintenance.rpc_status(input, 'statusChange')) u;
+
+    ELSIF method = 'closeMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id,message}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.close_maintenance(
+                   id => maintenance.rpc_uuid(input, 'id'),
+                   message => maintenance.rpc_text(input, 'message')) v;
+
+    ELSIF method = 'deleteMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
+        result := jsonb_build_object('success',
+                      maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
+
+    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
+        result := jsonb_build_object('suppressed',
+                      maintenance.has_active_maintenance_with_suppression(
+                          maintenance.rpc_text(input, 'systemId', true)));
+
+    ELSIF method = 'getCoverage' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
+                                            maintenance.rpc_timestamptz(input, 'from', true),
+                                            maintenance.rpc_timestamptz(input, 'to', true));
+
+    ELSIF method = 'getCalendar' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := jsonb_build_object('calendar', maintenance.calendar(
+                      system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                      since => maintenance.rpc_timestamptz(input, 'from'),
+                      until => maintenance.rpc_timestamptz(input, 'to')));
+
+    ELSIF method = ANY ('{createSeries,updateSeries,getSeries,listSeries,deleteSeries,previewSeries}') THEN
+        result := maintenance.rpc_series(method, input);
+
+    ELSE
+        RAISE EXCEPTION 'unrecognized method "%"', method
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
+                         'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage, '
+                         'getCalendar, createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
+    END IF;
+
+    RETURN result;
+END
+$$;
+
+REVOKE ALL ON TABLE maintenance.maintenance_windows FROM PUBLIC;
+REVOKE ALL ON FUNCTION
+    maintenance.window_key(text, tstzrange),
+    maintenance.under_maintenance(text, timestamptz),
+    maintenance.coverage_max_systems(),
+    maintenance.coverage(text[], tstzrange),
+    maintenance.coverage_json(text[], timestamptz, timestamptz),
+    maintenance.calendar_max_maintenances(),
+    maintenance.calendar_rows(text[], timestamptz, timestamptz),
+    maintenance.calendar(text[], timestamptz, timestamptz),
+    maintenance.count_schedule_change(),
+    maintenance.refresh_windows(uuid[]),
+    maintenance.refresh_windows_of_update(),
+    maintenance.refresh_windows_of_systems()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    maintenance.window_key(text, tstzrange),
+    maintenance.under_maintenance(text, timestamptz),
+    maintenance.coverage_max_systems(),
+    maintenance.coverage(text[], tstzrange),
+    maintenance.coverage_json(text[], timestamptz, timestamptz),
+    maintenance.calendar_max_maintenances(),
+    maintenance.calendar_rows(text[], timestamptz, timestamptz),
+    maintenance.calendar(text[], timestamptz, timestamptz)
+TO PUBLIC;
+
+-- Input limits (README "Limits"); the new helpers are internal: no PUBLIC EXECUTE.
+CREATE FUNCTION maintenance.checked_bulk_system_ids(system_ids text[])
+RETURNS text[]
+LANGUAGE c IMMUTABLE STRICT
+AS 'MODULE_PATHNAME', 'maintenance_checked_bulk_system_ids';
+
+COMMENT ON FUNCTION maintenance.checked_bulk_system_ids(text[]) IS
+    'the ids of get_bulk_maintenances_for_systems, refused beyond the limit; internal';
+
+REVOKE ALL ON FUNCTION maintenance.checked_bulk_system_ids(text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
+RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+    SELECT asked.system_id,
+           ARRAY(SELECT v
+                   FROM maintenance.maintenances_with_systems v
+                  WHERE v.system_ids @> ARRAY[asked.system_id]
+                    AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+                  ORDER BY v.start_at, v.id)
+      FROM (SELECT DISTINCT a.system_id
+              FROM unnest(maintenance.checked_bulk_system_ids(
+                       get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
+             WHERE a.system_id IS NOT NULL) AS asked
+     ORDER BY asked.system_id COLLATE "C"
+$$;
+
+CREATE FUNCTION maintenance.check_consumer_name(name text)
+RETURNS void
+LANGUAGE c IMMUTABLE
+AS 'MODULE_PATHNAME', 'maintenance_check_consumer_name';
+
+COMMENT ON FUNCTION maintenance.check_consumer_name(text) IS
+    'refuses a consumer name longer than the limit; internal to register_consumer';
+
+REVOKE ALL ON FUNCTION maintenance.check_consumer_name(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION maintenance.register_consumer(name text)
+RETURNS maintenance.event_consumers
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    consumer maintenance.event_consumers;
+BEGIN
+    PERFORM maintenance.check_consumer_name(register_consumer.name);
+    IF name IS NULL OR btrim(name, E' \t\n\r\f\x0B') = '' THEN
+        RAISE EXCEPTION 'consumer name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO maintenance.event_consumers AS c (name, updated_at)
+    VALUES (register_consumer.name, now())
+    ON CONFLICT ON CONSTRAINT event_consumers_pkey DO NOTHING;
+    SELECT c.* INTO consumer FROM maintenance.event_consumers c
+     WHERE c.name = register_consumer.name;
+    RETURN consumer;
+END
 $$;
 
 /* ---------------------------------------------------------------------
@@ -656,126 +1425,3 @@ GRANT EXECUTE ON FUNCTION
     maintenance.rpc_integer(jsonb, text, boolean),
     maintenance.rpc_series(text, jsonb)
 TO PUBLIC;
-
--- Errors of the write functions name the JSON fields (endAt, not end_at).
-CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
-RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, maintenance, pg_temp
-SET maintenance.argument_names = json
-AS $$
-DECLARE
-    result jsonb;
-BEGIN
-    IF method IS NULL THEN
-        RAISE EXCEPTION 'method must not be null'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    input := coalesce(input, '{}'::jsonb);
-
-    IF method = 'listMaintenances' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
-        SELECT jsonb_build_object('maintenances',
-                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
-          INTO result
-          FROM maintenance.list_maintenances(
-                   status => maintenance.rpc_status(input, 'status'),
-                   system_id => maintenance.rpc_text(input, 'systemId')) v;
-
-    ELSIF method = 'getMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
-                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
-                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
-                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
-               END
-          INTO result
-          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
-
-    ELSIF method = 'getMaintenancesForSystem' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
-          INTO result
-          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
-
-    ELSIF method = 'getBulkMaintenancesForSystems' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
-                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
-                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
-          INTO result
-          FROM maintenance.get_bulk_maintenances_for_systems(
-                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
-
-    ELSIF method = 'createMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input,
-            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.create_maintenance(
-                   title => maintenance.rpc_text(input, 'title', true),
-                   description => maintenance.rpc_text(input, 'description'),
-                   suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
-                   start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
-                   end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
-
-    ELSIF method = 'updateMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input,
-            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.update_maintenance(
-                   id => maintenance.rpc_uuid(input, 'id'),
-                   title => maintenance.rpc_text(input, 'title'),
-                   description => maintenance.rpc_text(input, 'description'),
-                   -- "description": null clears it; an absent key leaves it
-                   clear_description => input ? 'description'
-                                        AND jsonb_typeof(input -> 'description') = 'null',
-                   suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
-                   start_at => maintenance.rpc_timestamptz(input, 'startAt'),
-                   end_at => maintenance.rpc_timestamptz(input, 'endAt'),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
-
-    ELSIF method = 'addUpdate' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');
-        SELECT maintenance.update_json(u) INTO result
-          FROM maintenance.add_update(
-                   maintenance_id => maintenance.rpc_uuid(input, 'maintenanceId'),
-                   message => maintenance.rpc_text(input, 'message', true),
-                   status_change => maintenance.rpc_status(input, 'statusChange')) u;
-
-    ELSIF method = 'closeMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id,message}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.close_maintenance(
-                   id => maintenance.rpc_uuid(input, 'id'),
-                   message => maintenance.rpc_text(input, 'message')) v;
-
-    ELSIF method = 'deleteMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        result := jsonb_build_object('success',
-                      maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
-
-    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := jsonb_build_object('suppressed',
-                      maintenance.has_active_maintenance_with_suppression(
-                          maintenance.rpc_text(input, 'systemId', true)));
-
-    ELSIF method = ANY ('{createSeries,updateSeries,getSeries,listSeries,deleteSeries,previewSeries}') THEN
-        result := maintenance.rpc_series(method, input);
-
-    ELSE
-        RAISE EXCEPTION 'unrecognized method "%"', method
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
-                         'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, '
-                         'createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
-    END IF;
-
-    RETURN result;
-END
-$$;
-
-COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
-    'every operation by its upstream name, with the upstream''s camelCase JSON';

@@ -34,7 +34,7 @@ json_end_object(JsonBuilder *jb)
 }
 
 static void
-json_key(JsonBuilder *jb, const char *key)
+json_add_key(JsonBuilder *jb, const char *key)
 {
 	if (!jb->first)
 		appendStringInfoChar(jb->buf, ',');
@@ -43,34 +43,34 @@ json_key(JsonBuilder *jb, const char *key)
 	appendStringInfoChar(jb->buf, ':');
 }
 
-/* A string member; a NULL value leaves the member out (upstream optional()). */
+/* A string member; a NULL value leaves the member out (an optional field). */
 void
 json_add_string(JsonBuilder *jb, const char *key, const char *value)
 {
 	if (value == NULL)
 		return;
-	json_key(jb, key);
+	json_add_key(jb, key);
 	escape_json(jb->buf, value);
 }
 
 void
 json_add_bool(JsonBuilder *jb, const char *key, bool value)
 {
-	json_key(jb, key);
+	json_add_key(jb, key);
 	appendStringInfoString(jb->buf, value ? "true" : "false");
 }
 
 void
 json_add_int64(JsonBuilder *jb, const char *key, int64 value)
 {
-	json_key(jb, key);
+	json_add_key(jb, key);
 	appendStringInfo(jb->buf, INT64_FORMAT, value);
 }
 
 void
 json_add_time(JsonBuilder *jb, const char *key, TimestampTz value)
 {
-	json_key(jb, key);
+	json_add_key(jb, key);
 	appendStringInfoChar(jb->buf, '"');
 	append_iso_time(jb->buf, value);
 	appendStringInfoChar(jb->buf, '"');
@@ -80,7 +80,7 @@ void
 json_add_string_array(JsonBuilder *jb, const char *key, int n,
 					  char *const *values)
 {
-	json_key(jb, key);
+	json_add_key(jb, key);
 	appendStringInfoChar(jb->buf, '[');
 	for (int i = 0; i < n; i++)
 	{
@@ -95,7 +95,7 @@ json_add_string_array(JsonBuilder *jb, const char *key, int n,
 void
 json_add_raw(JsonBuilder *jb, const char *key, const char *json)
 {
-	json_key(jb, key);
+	json_add_key(jb, key);
 	appendStringInfoString(jb->buf, json);
 }
 

@@ -32,6 +32,15 @@ int			maintenance_event_retention_minutes = 7 * 24 * 60;
 /* maintenance.argument_names: how errors of the write functions name arguments */
 int			maintenance_argument_names = ARGUMENT_NAMES_SQL;
 
+/* maintenance.notify_payload: what NOTIFY sends of each event */
+int			maintenance_notify_payload = NOTIFY_PAYLOAD_FULL;
+
+static const struct config_enum_entry notify_payload_options[] = {
+	{"full", NOTIFY_PAYLOAD_FULL, false},
+	{"id", NOTIFY_PAYLOAD_ID, false},
+	{NULL, 0, false}
+};
+
 static const struct config_enum_entry argument_names_options[] = {
 	{"sql", ARGUMENT_NAMES_SQL, false},
 	{"json", ARGUMENT_NAMES_JSON, false},
@@ -42,13 +51,28 @@ static object_access_hook_type prev_object_access_hook = NULL;
 
 void		_PG_init(void);
 
+/* maintenance.actor is an author: at most MAX_AUTHOR_BYTES (limits.c). */
+static bool
+maintenance_check_actor(char **newval, void **extra, GucSource source)
+{
+	(void) extra;
+	(void) source;
+	if (*newval != NULL && strlen(*newval) > MAX_AUTHOR_BYTES)
+	{
+		GUC_check_errdetail("\"maintenance.actor\" must not be longer than %d bytes.",
+							MAX_AUTHOR_BYTES);
+		return false;
+	}
+	return true;
+}
+
 /*
  * Unschedule this database's pg_cron jobs of the extension
  * ("maintenance-transitions" and "maintenance-prune-events"), if pg_cron is
  * installed here and has them.
  */
 static void
-unschedule_cron_jobs(void)
+maintenance_unschedule_cron_jobs(void)
 {
 	int			rc;
 
@@ -90,9 +114,19 @@ maintenance_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 
-	if (access == OAT_DROP && classId == ExtensionRelationId &&
-		objectId == get_extension_oid("maintenance", true))
-		unschedule_cron_jobs();
+	if (classId != ExtensionRelationId)
+		return;
+
+	/*
+	 * CREATE EXTENSION (of any extension: the new row is not visible yet to
+	 * look its name up) or ALTER EXTENSION: a listed database may now be
+	 * ready for its worker, or a waiting worker for its tables.
+	 */
+	if (access == OAT_POST_CREATE || access == OAT_POST_ALTER)
+		launcher_wake_on_commit();
+	else if (access == OAT_DROP &&
+			 objectId == get_extension_oid("maintenance", true))
+		maintenance_unschedule_cron_jobs();
 }
 
 /*
@@ -110,8 +144,9 @@ maintenance_on_ddl_command_start(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
+/* The server's loader calls it by name: no caller in our code. */
 void
-_PG_init(void)
+_PG_init(void)					/* cppcheck-suppress unusedFunction */
 {
 	DefineCustomStringVariable("maintenance.actor",
 							   "Author recorded on updates written without an explicit author.",
@@ -120,7 +155,7 @@ _PG_init(void)
 							   "",
 							   PGC_USERSET,
 							   0,
-							   NULL, NULL, NULL);
+							   maintenance_check_actor, NULL, NULL);
 	DefineCustomIntVariable("maintenance.event_retention",
 							"How long maintenance.prune_events() keeps events.",
 							"Used when prune_events() is called without a retention, as the daily pg_cron job does.",
@@ -138,6 +173,15 @@ _PG_init(void)
 							 ARGUMENT_NAMES_SQL,
 							 argument_names_options,
 							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomEnumVariable("maintenance.notify_payload",
+							 "What the NOTIFY of each event carries.",
+							 "full: the whole envelope when it fits; id: only its id, channel, name and time, for roles with the privileges of maintenance.replay_events() or get_event() to read the payload.",
+							 &maintenance_notify_payload,
+							 NOTIFY_PAYLOAD_FULL,
+							 notify_payload_options,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
 	/* maintenance.series_horizon */

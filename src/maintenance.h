@@ -12,10 +12,11 @@
 
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-/* status.c: the status machine of SPEC section 3 */
+/* status.c: the status machine (README "Statuses") */
 typedef enum MaintenanceStatus
 {
 	MAINTENANCE_SCHEDULED,
@@ -27,6 +28,24 @@ typedef enum MaintenanceStatus
 extern const char *status_name(MaintenanceStatus status);
 extern MaintenanceStatus status_from_name(const char *name);
 extern bool status_change_allowed(MaintenanceStatus from, MaintenanceStatus to);
+extern bool status_is_final(MaintenanceStatus status);
+
+/*
+ * limits.c: the size of every input (README "Limits"), one place for all
+ * of them.  Text is measured in bytes (of the database encoding), arrays
+ * in elements as given.
+ */
+#define MAX_TITLE_BYTES			4096
+#define MAX_DESCRIPTION_BYTES	(1024 * 1024)
+#define MAX_MESSAGE_BYTES		(1024 * 1024)
+#define MAX_AUTHOR_BYTES		1024	/* created_by, maintenance.actor */
+#define MAX_SYSTEM_ID_BYTES		1024
+#define MAX_SYSTEMS				1000	/* system_ids of one maintenance */
+#define MAX_CONSUMER_NAME_BYTES	1024
+#define MAX_BULK_SYSTEM_IDS		10000	/* get_bulk_maintenances_for_systems */
+
+extern void limit_check_text(Datum value, const char *argument, int max_bytes);
+extern void limit_check_system_ids(int n, const Datum *elems, const bool *nulls);
 
 /*
  * A maintenance as the write path and the events see it, read back after a
@@ -50,10 +69,8 @@ extern SPIPlanPtr cached_plan(SPIPlanPtr *slot, const char *sql,
 							  int nargs, const Oid *argtypes);
 extern void run_plan(SPIPlanPtr plan, const Datum *values, const bool *isnull,
 					 bool read_only, int expected);
-extern SPIPlanPtr cached_plan_for_schema(SPIPlanPtr *slot, const char *sql_0_2,
-										 const char *sql_0_1, int nargs,
-										 const Oid *argtypes);
 extern char *spi_text(int row, int col);
+extern Datum uuid_array(const pg_uuid_t *ids, int n);
 extern Datum spi_datum(int row, int col, bool *isnull);
 
 /* json.c: JSON text with PostgreSQL's own string escaping */
@@ -74,14 +91,10 @@ extern void json_add_string_array(JsonBuilder *jb, const char *key,
 extern void json_add_raw(JsonBuilder *jb, const char *key, const char *json);
 extern void append_iso_time(StringInfo buf, TimestampTz ts);
 
-/* events.c: the outbox row and the NOTIFY of every event (SPEC section 5) */
-extern void emit_signal(const MaintenanceRow *m, const char *action);
-extern void emit_hook(const MaintenanceRow *m, const char *action);
-extern void emit_notifications(const MaintenanceRow *m, const char *event);
-
 /*
- * The events of one write, inserted by one statement (events.c explains the
- * steps).  Everything in it lives in the memory context that was current at
+ * outbox.c: the events of one write, inserted by one statement, then
+ * NOTIFYed (outbox.c explains the steps and the replay horizon).
+ * Everything in it lives in the memory context that was current at
  * event_batch_init().
  */
 typedef struct EventBatch
@@ -95,15 +108,76 @@ typedef struct EventBatch
 	char	  **envelopes;		/* NOTIFY payloads, once written */
 } EventBatch;
 
+/*
+ * The outbox INSERT of a batch's events, for a WITH clause of the
+ * statement that writes them: the text[] parameters channels, names and
+ * payloads (event_batch_args()), ids taken in the order of the arrays.
+ * Returns (id, occurred_at) per event, for event_batch_match_result().
+ */
+#define OUTBOX_INSERT_SQL(channels, names, payloads) \
+	"INSERT INTO maintenance.events (channel, name, payload)" \
+	" SELECT e.channel, e.name, e.payload::pg_catalog.jsonb" \
+	" FROM ROWS FROM (pg_catalog.unnest(" channels "), pg_catalog.unnest(" names ")," \
+	" pg_catalog.unnest(" payloads ")) WITH ORDINALITY AS e(channel, name, payload, ord)" \
+	" ORDER BY e.ord" \
+	" RETURNING id, occurred_at"
+
 extern void event_batch_init(EventBatch *b);
-extern void add_signal_event(EventBatch *b, const MaintenanceRow *m, const char *action);
-extern void add_hook_event(EventBatch *b, const MaintenanceRow *m, const char *action);
-extern void add_notification_events(EventBatch *b, const MaintenanceRow *m, const char *event);
+extern void event_batch_add(EventBatch *b, const char *channel, const char *name,
+							StringInfo payload);
 extern void event_batch_args(EventBatch *b, Datum *channels, Datum *names, Datum *payloads);
-extern void event_batch_written(EventBatch *b, int i, int64 id, TimestampTz occurred_at);
 extern void event_batch_match_result(EventBatch *b, int id_col);
 extern void event_batch_notify(EventBatch *b);
 extern void event_batch_write(EventBatch *b);
+
+/* payload.c: the JSON of each event, and the envelope NOTIFY and replay send */
+typedef struct EventEnvelope
+{
+	bool		id_null;
+	int64		id;
+	const char *channel;		/* NULL: JSON null, as every pointer here */
+	const char *name;
+	bool		occurred_at_null;
+	TimestampTz occurred_at;
+	const char *payload;		/* JSON text */
+} EventEnvelope;
+
+extern void payload_add_signal(EventBatch *b, const MaintenanceRow *m, const char *action);
+extern void payload_add_hook(EventBatch *b, const MaintenanceRow *m, const char *action);
+extern void payload_add_notifications(EventBatch *b, const MaintenanceRow *m, const char *event);
+extern void payload_add_status_change(EventBatch *b, const MaintenanceRow *m,
+									  const char *action, bool changed);
+extern char *payload_envelope(const EventEnvelope *e, int limit);
+extern char *payload_envelope_id_only(const EventEnvelope *e);
+
+/*
+ * The value maintenances.system_ids (and series.system_ids) hold for the
+ * text[] parameter arg: its distinct ids sorted bytewise, exactly what the
+ * triggers on maintenance_systems compute, so that they find the row right.
+ */
+#define STORE_SORTED_SYSTEM_IDS(arg) \
+	"ARRAY(SELECT DISTINCT s COLLATE \"C\" FROM pg_catalog.unnest(" arg ") AS s" \
+	" ORDER BY 1)"
+
+/*
+ * store.c: every statement on the extension's tables, each prepared once.
+ * The caller is connected to SPI.
+ */
+extern bool store_lock_for_delete(Datum id);
+extern bool store_lock_read(Datum id, MaintenanceRow *m, MemoryContext cxt);
+extern void store_load(Datum id, MaintenanceRow *m, Datum *row);
+extern Datum store_insert(const Datum *values, const bool *nulls);
+extern void store_update(const Datum *values, const bool *nulls);
+extern void store_replace_systems(Datum id, Datum system_ids);
+extern void store_delete(Datum id);
+extern int64 store_write_status(const MaintenanceStatus *target, Datum ids,
+								const char *message, const char *created_by,
+								EventBatch *events, Datum *update_row);
+extern int	store_claim_due(MaintenanceStatus from, TimestampTz as_of,
+							TimestampTz *last_time, pg_uuid_t *last_id,
+							int limit, pg_uuid_t **ids, MaintenanceRow **rows,
+							MemoryContext cxt);
+extern bool store_next_deadline(TimestampTz as_of, TimestampTz *next);
 
 /* write.c: the write path shared by the SQL functions and the transitions */
 typedef struct StatusUpdateResult
@@ -112,37 +186,6 @@ typedef struct StatusUpdateResult
 	Datum		update_row;		/* maintenance.maintenance_updates */
 	Datum		maintenance_row;	/* maintenance.maintenances_with_systems */
 } StatusUpdateResult;
-
-/*
- * The columns of a maintenance that its events need, for a query on
- * maintenance.maintenances aliased m, in the order
- * maintenance_row_from_result() reads them: the values of
- * maintenances_with_systems (system ids sorted bytewise).
- */
-#define EVENT_ROW_COLUMNS \
-	"m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications," \
-	" m.status::pg_catalog.text, m.start_at, m.end_at, " SYSTEM_IDS_OF_M
-
-/*
- * In the SQL given to cached_plan(): the sorted system ids of the
- * maintenance aliased m.  cached_plan() puts in the column
- * maintenances.system_ids (0.2.0), or, where the schema is still 0.1.0's
- * (this library before ALTER EXTENSION UPDATE), the subquery on
- * maintenance_systems that the column copies.
- */
-#define SYSTEM_IDS_OF_M "@SYSTEM_IDS_OF_M@"
-
-/*
- * The value maintenances.system_ids (0.2.0) holds for the text[] parameter
- * arg: its distinct ids sorted bytewise, exactly what the triggers on
- * maintenance_systems compute, so that they find the row right.
- */
-#define SORTED_SYSTEM_IDS(arg) \
-	"ARRAY(SELECT DISTINCT s COLLATE \"C\" FROM pg_catalog.unnest(" arg ") AS s" \
-	" ORDER BY 1)"
-
-extern void maintenance_row_from_result(uint64 row, int first, MaintenanceRow *m,
-										MemoryContext cxt);
 
 /* which rows apply_status_update() returns */
 #define WANT_UPDATE_ROW			0x01
@@ -159,15 +202,26 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 									   const char *created_by, int want,
 									   EventBatch *notify_later,
 									   StatusUpdateResult *result);
-extern void apply_transitions_locked(const pg_uuid_t *ids,
-									 const MaintenanceRow *rows, int n,
-									 MaintenanceStatus target,
-									 const char *message, EventBatch *events);
+extern void refuse_status_change(Datum id, MaintenanceStatus current,
+								 MaintenanceStatus requested);
+extern const char *write_arg_name(const char *sql_name);
+extern void write_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
+extern void write_check_not_blank(const char *value, const char *name);
+extern void write_check_size(FunctionCallInfo fcinfo, int argno, const char *name,
+							 int max_bytes);
+extern char *write_required_text(FunctionCallInfo fcinfo, int argno, const char *name,
+								 int max_bytes);
+extern void write_check_system_ids(ArrayType *array);
 
-/* worker.c: the optional background worker */
+/* worker_shared.c: the optional background worker (launcher.c, worker.c) */
 extern char *maintenance_worker_databases;
 extern void worker_init(void);
 extern void worker_wake_on_commit(void);
+extern void launcher_wake_on_commit(void);
+
+/* version.c: the library serves the extension at its own version only */
+extern char *extension_installed_version(void);
+extern void check_extension_version(void);
 
 /* maintenance.c */
 extern char *maintenance_actor;
@@ -179,6 +233,14 @@ typedef enum ArgumentNames
 	ARGUMENT_NAMES_JSON			/* endAt */
 } ArgumentNames;
 extern int	maintenance_argument_names;
+
+/* maintenance.notify_payload */
+typedef enum NotifyPayload
+{
+	NOTIFY_PAYLOAD_FULL,		/* the envelope, truncated when too large */
+	NOTIFY_PAYLOAD_ID			/* {id, channel, name, occurredAt} only */
+} NotifyPayload;
+extern int	maintenance_notify_payload;
 extern int	maintenance_event_retention_minutes;
 
 #endif							/* MAINTENANCE_H */

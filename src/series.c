@@ -59,45 +59,7 @@ series_init(void)
  * Input validation
  * ---------------------------------------------------------------------- */
 
-static bool
-series_is_blank(const char *s)
-{
-	return s[strspn(s, " \t\n\r\f\v")] == '\0';
-}
-
-static void
-series_check_title(FunctionCallInfo fcinfo, int argno)
-{
-	series_require(PG_ARGISNULL(argno), "title", "title");
-	if (series_is_blank(text_to_cstring(PG_GETARG_TEXT_PP(argno))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be blank", "title")));
-}
-
-static void
-series_check_system_ids(FunctionCallInfo fcinfo, int argno)
-{
-	const char *name = series_arg_name("system_ids", "systemIds");
-	Datum	   *values;
-	bool	   *nulls;
-	int			n;
-
-	series_require(PG_ARGISNULL(argno), "system_ids", "systemIds");
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(argno), TEXTOID, -1, false,
-					  TYPALIGN_INT, &values, &nulls, &n);
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be empty", name)));
-	for (int i = 0; i < n; i++)
-		if (nulls[i] || series_is_blank(TextDatumGetCString(values[i])))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("\"%s\" must not contain a null or blank id", name)));
-}
-
-/* Reminders (stored for SPEC section 9): whole minutes, 1 minute to 366 days. */
+/* Reminders (stored for the reminders feature): whole minutes, 1 minute to 366 days. */
 static void
 series_check_reminders(FunctionCallInfo fcinfo, int argno)
 {
@@ -156,9 +118,12 @@ maintenance_create_series(PG_FUNCTION_ARGS)
 	Datum		result;
 	bool		isnull;
 
-	series_check_title(fcinfo, 0);
-	series_check_system_ids(fcinfo, 1);
-	series_require(PG_ARGISNULL(4), "first_start", "firstStart");
+	check_extension_version();
+	write_required_text(fcinfo, 0, "title", MAX_TITLE_BYTES);
+	write_require_arg(fcinfo, 1, "system_ids");
+	write_check_system_ids(PG_GETARG_ARRAYTYPE_P(1));
+	write_check_size(fcinfo, 6, "description", MAX_DESCRIPTION_BYTES);
+	series_require(PG_ARGISNULL(4), "first_start");
 	series_rule_init(&rule,
 					 PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
 					 PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)),
@@ -177,7 +142,7 @@ maintenance_create_series(PG_FUNCTION_ARGS)
 						 "INSERT INTO maintenance.series (title, system_ids, rrule, time_zone,"
 						 " first_start, duration, description, suppress_notifications, exdates,"
 						 " reminders)"
-						 " VALUES ($1, " SORTED_SYSTEM_IDS("$2") ", $3, $4, $5, $6, $7,"
+						 " VALUES ($1, " STORE_SORTED_SYSTEM_IDS("$2") ", $3, $4, $5, $6, $7,"
 						 " COALESCE($8, false), COALESCE($9, '{}'),"
 						 " COALESCE($10, '{}'))"
 						 " RETURNING id",
@@ -208,11 +173,14 @@ maintenance_update_series(PG_FUNCTION_ARGS)
 	SeriesState st;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
-	series_require(PG_ARGISNULL(0), "id", "id");
+	check_extension_version();
+	series_require(PG_ARGISNULL(0), "id");
+	write_check_size(fcinfo, 1, "title", MAX_TITLE_BYTES);
 	if (!PG_ARGISNULL(1))
-		series_check_title(fcinfo, 1);
+		write_check_not_blank(text_to_cstring(PG_GETARG_TEXT_PP(1)), "title");
+	write_check_size(fcinfo, 2, "description", MAX_DESCRIPTION_BYTES);
 	if (!PG_ARGISNULL(4))
-		series_check_system_ids(fcinfo, 4);
+		write_check_system_ids(PG_GETARG_ARRAYTYPE_P(4));
 	series_check_reminders(fcinfo, 10);
 	for (int i = 0; i < 12; i++)
 	{
@@ -244,7 +212,7 @@ maintenance_update_series(PG_FUNCTION_ARGS)
 						 " title = COALESCE($2, s.title),"
 						 " description = CASE WHEN $12 THEN NULL ELSE COALESCE($3, s.description) END,"
 						 " suppress_notifications = COALESCE($4, s.suppress_notifications),"
-						 " system_ids = CASE WHEN $5 IS NULL THEN s.system_ids ELSE " SORTED_SYSTEM_IDS("$5") " END,"
+						 " system_ids = CASE WHEN $5 IS NULL THEN s.system_ids ELSE " STORE_SORTED_SYSTEM_IDS("$5") " END,"
 						 " rrule = COALESCE($6, s.rrule), time_zone = COALESCE($7, s.time_zone),"
 						 " first_start = COALESCE($8, s.first_start),"
 						 " duration = COALESCE($9, s.duration), exdates = COALESCE($10, s.exdates),"
@@ -282,7 +250,8 @@ maintenance_delete_series(PG_FUNCTION_ARGS)
 {
 	Datum		id;
 
-	series_require(PG_ARGISNULL(0), "id", "id");
+	check_extension_version();
+	series_require(PG_ARGISNULL(0), "id");
 	id = PG_GETARG_DATUM(0);
 	SPI_connect();
 	run_plan(cached_plan(&end_series_plan,

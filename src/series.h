@@ -75,8 +75,7 @@ typedef enum ExpandFrom
 	EXPAND_ENDING_AFTER			/* end_at > from */
 } ExpandFrom;
 
-extern const char *series_arg_name(const char *sql_name, const char *json_name);
-extern void series_require(bool isnull, const char *sql_name, const char *json_name);
+extern void series_require(bool isnull, const char *name);
 extern void series_rule_init(SeriesRule *s, const char *rrule, const char *time_zone,
 							 Timestamp first_start, const Interval *duration,
 							 ArrayType *exdates);

@@ -409,7 +409,7 @@ series_update_occurrence(Datum occurrence_id, const SeriesState *st, const Occur
 						 " FROM maintenance.maintenances m WHERE m.id OPERATOR(pg_catalog.=) $1"
 						 " AND (m.title, m.description, m.suppress_notifications, m.start_at,"
 						 " m.end_at, m.system_ids) IS DISTINCT FROM"
-						 " ($2, $3, $4, $5, $6, " SORTED_SYSTEM_IDS("$7") ")",
+						 " ($2, $3, $4, $5, $6, " STORE_SORTED_SYSTEM_IDS("$7") ")",
 						 7, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
 						 TIMESTAMPTZOID, TEXTARRAYOID}),
 			 values, nulls, false, SPI_OK_SELECT);

@@ -37,8 +37,8 @@ maintenance_preview_series(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" must be between 1 and %d",
-						series_arg_name("count", "count"), SERIES_MAX_PREVIEW)));
-	series_require(PG_ARGISNULL(2), "first_start", "firstStart");
+						write_arg_name("count"), SERIES_MAX_PREVIEW)));
+	series_require(PG_ARGISNULL(2), "first_start");
 	series_rule_init(&s,
 					 PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
 					 PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1)),

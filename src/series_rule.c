@@ -28,24 +28,14 @@
 #define SERIES_MAX_LOCAL \
 	((Timestamp) (date2j(SERIES_MAX_YEAR, 12, 31) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
 
-/*
- * An argument's name for an error message: the SQL parameter, or with
- * maintenance.argument_names = json (maintenance.rpc()), the JSON field.
- */
-const char *
-series_arg_name(const char *sql_name, const char *json_name)
-{
-	return maintenance_argument_names == ARGUMENT_NAMES_JSON ? json_name : sql_name;
-}
-
+/* A required argument (named as write_arg_name() names it). */
 void
-series_require(bool isnull, const char *sql_name, const char *json_name)
+series_require(bool isnull, const char *name)
 {
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not be null",
-						series_arg_name(sql_name, json_name))));
+				 errmsg("\"%s\" must not be null", write_arg_name(name))));
 }
 
 /*
@@ -98,14 +88,14 @@ series_zone(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" is not a known time zone",
-						series_arg_name("time_zone", "timeZone")),
+						write_arg_name("time_zone")),
 				 errdetail("The value given is \"%s\".", name),
 				 errhint("Use an IANA zone name from pg_timezone_names, such as \"Europe/Berlin\".")));
 	return tz;
 }
 
 static void
-series_check_local(Timestamp local, const char *sql_name, const char *json_name)
+series_check_local(Timestamp local, const char *name)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -116,19 +106,19 @@ series_check_local(Timestamp local, const char *sql_name, const char *json_name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" must be a local time between the years %d and %d",
-						series_arg_name(sql_name, json_name),
+						write_arg_name(name),
 						SERIES_MIN_YEAR, SERIES_MAX_YEAR)));
 	if (fsec != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" must be a local time in whole seconds",
-						series_arg_name(sql_name, json_name))));
+						write_arg_name(name))));
 }
 
 static void
 series_check_duration(const Interval *d)
 {
-	const char *name = series_arg_name("duration", "duration");
+	const char *name = write_arg_name("duration");
 
 	if (d->month != 0)
 		ereport(ERROR,
@@ -176,12 +166,12 @@ series_read_exdates(SeriesRule *s, ArrayType *exdates)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" has more than %d elements",
-						series_arg_name("exdates", "exdates"), SERIES_MAX_EXDATES)));
+						write_arg_name("exdates"), SERIES_MAX_EXDATES)));
 	s->exdates = palloc(sizeof(Timestamp) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
-		series_require(nulls[i], "exdates", "exdates");
-		series_check_local(DatumGetTimestamp(values[i]), "exdates", "exdates");
+		series_require(nulls[i], "exdates");
+		series_check_local(DatumGetTimestamp(values[i]), "exdates");
 		s->exdates[i] = DatumGetTimestamp(values[i]);
 	}
 	qsort(s->exdates, n, sizeof(Timestamp), series_timestamp_cmp);
@@ -207,11 +197,11 @@ series_rule_init(SeriesRule *s, const char *rrule, const char *time_zone,
 {
 	Occurrence	first;
 
-	series_require(rrule == NULL, "rrule", "rrule");
-	series_require(time_zone == NULL, "time_zone", "timeZone");
-	series_require(duration == NULL, "duration", "duration");
-	series_check_local(first_start, "first_start", "firstStart");
-	s->rule = recur_parse(rrule, series_arg_name("rrule", "rrule"));
+	series_require(rrule == NULL, "rrule");
+	series_require(time_zone == NULL, "time_zone");
+	series_require(duration == NULL, "duration");
+	series_check_local(first_start, "first_start");
+	s->rule = recur_parse(rrule, write_arg_name("rrule"));
 	s->tz = series_zone(time_zone);
 	s->first_start = first_start;
 	s->duration = *duration;
@@ -222,7 +212,7 @@ series_rule_init(SeriesRule *s, const char *rrule, const char *time_zone,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" has no occurrence at or after the first start",
-						series_arg_name("rrule", "rrule")),
+						write_arg_name("rrule")),
 				 errdetail("The rule given is \"%s\".", rrule)));
 }
 

@@ -10,51 +10,13 @@
  */
 #include "maintenance.h"
 
-#include "catalog/namespace.h"
-#include "lib/stringinfo.h"
-#include "utils/lsyscache.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 
-/* Whether maintenance.maintenances has the column system_ids (0.2.0). */
-static bool
-system_ids_column_exists(void)
-{
-	Oid			nsp = get_namespace_oid("maintenance", true);
-	Oid			rel = OidIsValid(nsp) ? get_relname_relid("maintenances", nsp) : InvalidOid;
-
-	return OidIsValid(rel) && get_attnum(rel, "system_ids") != InvalidAttrNumber;
-}
-
-/* sql with every SYSTEM_IDS_OF_M replaced (see maintenance.h). */
-static const char *
-expand_system_ids(const char *sql)
-{
-	const char *expr = system_ids_column_exists() ?
-		"m.system_ids" :
-		"ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s"
-		" WHERE s.maintenance_id OPERATOR(pg_catalog.=) m.id"
-		" ORDER BY s.system_id COLLATE \"C\")";
-	size_t		marker_len = strlen(SYSTEM_IDS_OF_M);
-	const char *at;
-	StringInfoData buf;
-
-	if (strstr(sql, SYSTEM_IDS_OF_M) == NULL)
-		return sql;
-	initStringInfo(&buf);
-	while ((at = strstr(sql, SYSTEM_IDS_OF_M)) != NULL)
-	{
-		appendBinaryStringInfo(&buf, sql, at - sql);
-		appendStringInfoString(&buf, expr);
-		sql = at + marker_len;
-	}
-	appendStringInfoString(&buf, sql);
-	return buf.data;
-}
 
 /*
  * Prepare sql once and keep the plan in *slot for the life of the backend.
- * The plan cache revalidates it when the objects it uses change.  The text
- * is fixed at the first call: a backend that started before ALTER EXTENSION
- * UPDATE keeps reading the system ids the 0.1.0 way, which stays correct.
+ * The plan cache revalidates it when the objects it uses change.
  */
 SPIPlanPtr
 cached_plan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
@@ -63,7 +25,6 @@ cached_plan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
 	{
 		SPIPlanPtr	plan;
 
-		sql = expand_system_ids(sql);
 		plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
 
 		if (plan == NULL)
@@ -74,21 +35,6 @@ cached_plan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
 		*slot = plan;
 	}
 	return *slot;
-}
-
-/*
- * cached_plan() of sql_0_2 where maintenances has the column system_ids, else
- * of sql_0_1: for writes of that column.  Like SYSTEM_IDS_OF_M, the choice is
- * made once per backend.
- */
-SPIPlanPtr
-cached_plan_for_schema(SPIPlanPtr *slot, const char *sql_0_2,
-					   const char *sql_0_1, int nargs, const Oid *argtypes)
-{
-	if (*slot != NULL)
-		return *slot;
-	return cached_plan(slot, system_ids_column_exists() ? sql_0_2 : sql_0_1,
-					   nargs, argtypes);
 }
 
 /*
@@ -125,4 +71,16 @@ spi_datum(int row, int col, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col,
 						 isnull);
+}
+
+/* A uuid[] of n ids, in the current memory context. */
+Datum
+uuid_array(const pg_uuid_t *ids, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = UUIDPGetDatum(&ids[i]);
+	return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN, false,
+										   TYPALIGN_CHAR));
 }

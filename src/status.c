@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * status.c
- *	  The status machine of a maintenance (SPEC section 3).
+ *	  The status machine of a maintenance (README "Status machine").
  *
  *	  scheduled -> in_progress -> completed
  *	  scheduled -> completed (closed before it started)
@@ -55,4 +55,11 @@ status_change_allowed(MaintenanceStatus from, MaintenanceStatus to)
 			return false;
 	}
 	return false;
+}
+
+/* completed and cancelled: no status change leaves them */
+bool
+status_is_final(MaintenanceStatus status)
+{
+	return status == MAINTENANCE_COMPLETED || status == MAINTENANCE_CANCELLED;
 }

@@ -2,7 +2,7 @@
  *
  * transitions.c
  *	  maintenance.run_transitions(): the automatic start and completion of
- *	  maintenance windows (SPEC section 6).
+ *	  maintenance windows (README "Automatic transitions").
  *
  *	  The sweep claims due rows in batches, in (time, id) order, with
  *	  FOR NO KEY UPDATE SKIP LOCKED through the partial indexes on scheduled
@@ -11,7 +11,7 @@
  *	  with nothing due is one index probe.  The claim also reads what the
  *	  events need (the row and its systems).  A claimed batch is then written
  *	  by one statement in one subtransaction (apply_transitions_locked(),
- *	  write.c): statuses, timeline entries and events of every maintenance
+ *	  write.c, and store_write_status(), store.c): statuses, timeline entries and events of every maintenance
  *	  in it.  Should anything in it fail, that subtransaction is rolled back
  *	  and each maintenance of the batch goes through
  *	  apply_status_update_locked(), the code path of add_update after its
@@ -43,39 +43,24 @@ PG_FUNCTION_INFO_V1(maintenance_run_transitions);
 
 typedef struct TransitionStep
 {
+	MaintenanceStatus from;		/* the status of the rows it claims */
 	MaintenanceStatus target;
 	const char *message;
 	const char *verb;			/* for the WARNING of a failure */
-	const char *claim_sql;
-	SPIPlanPtr	plan;
 } TransitionStep;
 
-static TransitionStep start_step = {
+static const TransitionStep start_step = {
+	MAINTENANCE_SCHEDULED,
 	MAINTENANCE_IN_PROGRESS,
 	"Maintenance started automatically",
-	"start",
-	"SELECT m.id, m.start_at, " EVENT_ROW_COLUMNS
-	" FROM maintenance.maintenances m"
-	" WHERE m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status"
-	" AND m.start_at OPERATOR(pg_catalog.<=) $1"
-	" AND (m.start_at, m.id) OPERATOR(pg_catalog.>) ($2, $3)"
-	" ORDER BY m.start_at, m.id LIMIT $4"
-	" FOR NO KEY UPDATE OF m SKIP LOCKED",
-	NULL
+	"start"
 };
 
-static TransitionStep complete_step = {
+static const TransitionStep complete_step = {
+	MAINTENANCE_IN_PROGRESS,
 	MAINTENANCE_COMPLETED,
 	"Maintenance completed automatically",
-	"complete",
-	"SELECT m.id, m.end_at, " EVENT_ROW_COLUMNS
-	" FROM maintenance.maintenances m"
-	" WHERE m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status"
-	" AND m.end_at OPERATOR(pg_catalog.<=) $1"
-	" AND (m.end_at, m.id) OPERATOR(pg_catalog.>) ($2, $3)"
-	" ORDER BY m.end_at, m.id LIMIT $4"
-	" FOR NO KEY UPDATE OF m SKIP LOCKED",
-	NULL
+	"complete"
 };
 
 typedef struct SweepCounts
@@ -86,9 +71,51 @@ typedef struct SweepCounts
 } SweepCounts;
 
 /*
+ * Move n maintenances, locked and read by the caller (the transition
+ * sweep's claim) and all in a status from which target is allowed, to
+ * target, with one statement: the status of each, a timeline entry each
+ * (message, no author), and every event, in the order of the rows.  This
+ * is apply_status_update_locked() (write.c) for many rows at once; the events are
+ * left in *events (initialized by the caller) for the caller to NOTIFY
+ * once its subtransaction has committed.
+ */
+static void
+transitions_write_batch(const pg_uuid_t *ids, const MaintenanceRow *rows,
+						int n, MaintenanceStatus target, const char *message,
+						EventBatch *events)
+{
+	/* the sweep completes, it does not close: "closed" is asked for */
+	const char *action = (target == MAINTENANCE_COMPLETED) ? "closed" : "updated";
+	int64		changed;
+
+	if (n == 0)
+		return;
+
+	for (int i = 0; i < n; i++)
+	{
+		MaintenanceRow m = rows[i];
+
+		if (!status_change_allowed(m.status, target))
+			refuse_status_change(UUIDPGetDatum(&ids[i]), m.status, target);
+		m.status = target;
+		payload_add_status_change(events, &m, action, true);
+	}
+
+	SPI_connect();
+	changed = store_write_status(&target, uuid_array(ids, n), message,
+								 NULL, events, NULL);
+	if (changed != n)
+		elog(ERROR, "the transition of %d maintenances changed %d",
+			 n, (int) changed);
+	SPI_finish();
+	/* a new status: the deadline that matters is another one */
+	worker_wake_on_commit();
+}
+
+/*
  * The writes of a transition: one maintenance (row != NULL, through
  * apply_status_update_locked()) or a whole claimed batch (through
- * apply_transitions_locked()).
+ * transitions_write_batch()).
  */
 typedef struct TransitionWrite
 {
@@ -101,7 +128,7 @@ typedef struct TransitionWrite
 } TransitionWrite;
 
 static void
-write_transition(TransitionWrite *w, EventBatch *events)
+transitions_write(TransitionWrite *w, EventBatch *events)
 {
 	if (w->one)
 	{
@@ -114,8 +141,8 @@ write_transition(TransitionWrite *w, EventBatch *events)
 	}
 	else
 	{
-		apply_transitions_locked(w->ids, w->rows, w->n, w->step->target,
-								 w->step->message, events);
+		transitions_write_batch(w->ids, w->rows, w->n, w->step->target,
+								w->step->message, events);
 		w->changed = true;
 	}
 }
@@ -129,7 +156,7 @@ write_transition(TransitionWrite *w, EventBatch *events)
  * statement (PL/pgSQL's WHEN OTHERS does not catch it either).
  */
 static ErrorData *
-write_in_subtransaction(TransitionWrite *w)
+transitions_write_in_subtransaction(TransitionWrite *w)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -143,7 +170,7 @@ write_in_subtransaction(TransitionWrite *w)
 
 	PG_TRY();
 	{
-		write_transition(w, &events);
+		transitions_write(w, &events);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -177,11 +204,11 @@ write_in_subtransaction(TransitionWrite *w)
  * status changed; a failure is reported as a WARNING and rolled back alone.
  */
 static bool
-transition_one(const TransitionStep *step, pg_uuid_t *id,
+transitions_one(const TransitionStep *step, pg_uuid_t *id,
 			   const MaintenanceRow *claimed, bool *failed)
 {
 	TransitionWrite w = {step, id, claimed, 1, true, false};
-	ErrorData  *edata = write_in_subtransaction(&w);
+	ErrorData  *edata = transitions_write_in_subtransaction(&w);
 
 	*failed = (edata != NULL);
 	if (edata != NULL)
@@ -206,11 +233,11 @@ transition_one(const TransitionStep *step, pg_uuid_t *id,
  * maintenance and is said there.
  */
 static bool
-transition_batch(const TransitionStep *step, const pg_uuid_t *ids,
+transitions_batch(const TransitionStep *step, const pg_uuid_t *ids,
 				 const MaintenanceRow *rows, int n)
 {
 	TransitionWrite w = {step, ids, rows, n, false, false};
-	ErrorData  *edata = write_in_subtransaction(&w);
+	ErrorData  *edata = transitions_write_in_subtransaction(&w);
 
 	if (edata != NULL)
 		FreeErrorData(edata);
@@ -223,9 +250,9 @@ transition_batch(const TransitionStep *step, const pg_uuid_t *ids,
  * failed is not claimed again in this run.
  */
 static void
-sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
+transitions_sweep(const TransitionStep *step, TimestampTz as_of, int32 *moved,
+				  int32 *failed)
 {
-	static const Oid argtypes[] = {TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID, INT4OID};
 	MemoryContext rowcxt;
 	MemoryContext batchcxt;
 	pg_uuid_t	last_id = {{0}};
@@ -240,45 +267,21 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 
 	for (;;)
 	{
-		Datum		values[4];
 		pg_uuid_t  *ids;
 		MaintenanceRow *rows;
 		int			n;
-		bool		isnull;
 		bool		batch_moved;
 		MemoryContext oldcxt;
 
-		values[0] = TimestampTzGetDatum(as_of);
-		values[1] = TimestampTzGetDatum(last_time);
-		values[2] = UUIDPGetDatum(&last_id);
-		values[3] = Int32GetDatum(SWEEP_BATCH_SIZE);
-		run_plan(cached_plan(&step->plan, step->claim_sql, 4, argtypes),
-				 values, NULL, false, SPI_OK_SELECT);
-
-		n = (int) SPI_processed;
-		oldcxt = MemoryContextSwitchTo(batchcxt);
-		ids = palloc(sizeof(pg_uuid_t) * Max(n, 1));
-		rows = palloc(sizeof(MaintenanceRow) * Max(n, 1));
-		for (int i = 0; i < n; i++)
-		{
-			memcpy(&ids[i], DatumGetUUIDP(spi_datum(i, 1, &isnull)),
-				   sizeof(pg_uuid_t));
-			maintenance_row_from_result(i, 3, &rows[i], batchcxt);
-		}
-		if (n > 0)
-		{
-			last_time = DatumGetTimestampTz(spi_datum(n - 1, 2, &isnull));
-			last_id = ids[n - 1];
-		}
-		MemoryContextSwitchTo(oldcxt);
-		SPI_freetuptable(SPI_tuptable);
+		n = store_claim_due(step->from, as_of, &last_time, &last_id,
+							SWEEP_BATCH_SIZE, &ids, &rows, batchcxt);
 
 		/*
 		 * All of the batch in one statement; if any of it fails, one
 		 * maintenance per subtransaction, which isolates the failure.
 		 */
 		oldcxt = MemoryContextSwitchTo(rowcxt);
-		batch_moved = transition_batch(step, ids, rows, n);
+		batch_moved = transitions_batch(step, ids, rows, n);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(rowcxt);
 		if (batch_moved)
@@ -289,7 +292,7 @@ sweep(TransitionStep *step, TimestampTz as_of, int32 *moved, int32 *failed)
 			bool		row_failed;
 
 			oldcxt = MemoryContextSwitchTo(rowcxt);
-			if (transition_one(step, &ids[i], &rows[i], &row_failed))
+			if (transitions_one(step, &ids[i], &rows[i], &row_failed))
 				(*moved)++;
 			if (row_failed)
 				(*failed)++;
@@ -324,6 +327,7 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	bool		nulls[4] = {false, false, false, false};
 	int			created = 0;
 
+	check_extension_version();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -346,8 +350,8 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 		SPI_connect();
 		/* series first: an occurrence due now starts in this run */
 		created = series_materialize_due(as_of, &counts.failed);
-		sweep(&start_step, as_of, &counts.started, &counts.failed);
-		sweep(&complete_step, as_of, &counts.completed, &counts.failed);
+		transitions_sweep(&start_step, as_of, &counts.started, &counts.failed);
+		transitions_sweep(&complete_step, as_of, &counts.completed, &counts.failed);
 		SPI_finish();
 
 		if (counts.started > 0 || counts.completed > 0 || counts.failed > 0)

@@ -109,7 +109,7 @@ CREATE TABLE maintenance.events (
     name text NOT NULL,
     payload jsonb NOT NULL,
     -- The writing transaction (for diagnostics: replay uses the horizon of
-    -- src/events.c, not xids).
+    -- src/outbox.c, not xids).
     xid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     CONSTRAINT events_pkey PRIMARY KEY (id),
     CONSTRAINT events_channel_known CHECK (channel OPERATOR(pg_catalog.=) ANY

@@ -36,7 +36,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION maintenance.maintenance_json(maintenance.maintenances_with_systems) IS
-    'a maintenance as the upstream''s MaintenanceWithSystems JSON';
+    'a maintenance as MaintenanceWithSystems JSON, the shape maintenance.rpc returns';
 
 CREATE FUNCTION maintenance.update_json(u maintenance.maintenance_updates)
 RETURNS jsonb
@@ -55,20 +55,13 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION maintenance.update_json(maintenance.maintenance_updates) IS
-    'a timeline entry as the upstream''s MaintenanceUpdate JSON';
+    'a timeline entry as MaintenanceUpdate JSON, the shape maintenance.rpc returns';
 
+-- The envelope NOTIFY sends, built by the same C code (src/payload.c).
 CREATE FUNCTION maintenance.event_envelope(e maintenance.events)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT jsonb_build_object(
-               'id', e.id,
-               'channel', e.channel,
-               'name', e.name,
-               'occurredAt', maintenance.iso_time(e.occurred_at),
-               'payload', e.payload)
-$$;
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_event_envelope';
 
 COMMENT ON FUNCTION maintenance.event_envelope(maintenance.events) IS
     'the whole envelope of an event, as NOTIFY sends it when it fits';

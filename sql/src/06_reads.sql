@@ -65,9 +65,20 @@ AS $$
      ORDER BY v.start_at, v.id
 $$;
 
+-- The ids of a bulk read, returned as given; more than the limit (src/limits.c)
+-- is refused with 22023.
+CREATE FUNCTION maintenance.checked_bulk_system_ids(system_ids text[])
+RETURNS text[]
+LANGUAGE c IMMUTABLE STRICT
+AS 'MODULE_PATHNAME', 'maintenance_checked_bulk_system_ids';
+
+COMMENT ON FUNCTION maintenance.checked_bulk_system_ids(text[]) IS
+    'the ids of get_bulk_maintenances_for_systems, refused beyond the limit; internal';
+
 -- One probe of maintenances_active_systems per distinct system asked, in
 -- one statement: no round trip per system, and a plan that does not depend
--- on how many systems are asked.
+-- on how many systems are asked (at most a limit: the cost and the result
+-- grow with it).
 CREATE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
 RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -80,7 +91,8 @@ AS $$
                     AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
                   ORDER BY v.start_at, v.id)
       FROM (SELECT DISTINCT a.system_id
-              FROM unnest(get_bulk_maintenances_for_systems.system_ids) AS a(system_id)
+              FROM unnest(maintenance.checked_bulk_system_ids(
+                       get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
              WHERE a.system_id IS NOT NULL) AS asked
      ORDER BY asked.system_id COLLATE "C"
 $$;

@@ -5,7 +5,7 @@
  *
  * replay_events() hands out ids in order, and only up to the replay
  * horizon: no id below it can still be taken by a running transaction
- * (src/events.c has the protocol and why it is sound).  The protocol needs
+ * (src/outbox.c has the protocol and why it is sound).  The protocol needs
  * maintenance.events_id_seq to keep CACHE 1, and events written only
  * through the extension's functions.
  * ------------------------------------------------------------------ */
@@ -73,6 +73,15 @@ $$;
 COMMENT ON FUNCTION maintenance.replay_events(bigint, integer) IS
     'the events after a cursor, in id order, only ids no running transaction can still add below; move the cursor to the last id returned';
 
+-- A consumer name longer than the limit (src/limits.c) is refused with 22023.
+CREATE FUNCTION maintenance.check_consumer_name(name text)
+RETURNS void
+LANGUAGE c IMMUTABLE
+AS 'MODULE_PATHNAME', 'maintenance_check_consumer_name';
+
+COMMENT ON FUNCTION maintenance.check_consumer_name(text) IS
+    'refuses a consumer name longer than the limit; internal to register_consumer';
+
 CREATE FUNCTION maintenance.register_consumer(name text)
 RETURNS maintenance.event_consumers
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -81,6 +90,7 @@ AS $$
 DECLARE
     consumer maintenance.event_consumers;
 BEGIN
+    PERFORM maintenance.check_consumer_name(register_consumer.name);
     IF name IS NULL OR btrim(name, E' \t\n\r\f\x0B') = '' THEN
         RAISE EXCEPTION 'consumer name must not be empty'
             USING ERRCODE = 'invalid_parameter_value';

@@ -262,6 +262,19 @@ BEGIN
                       maintenance.has_active_maintenance_with_suppression(
                           maintenance.rpc_text(input, 'systemId', true)));
 
+    ELSIF method = 'getCoverage' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
+                                            maintenance.rpc_timestamptz(input, 'from', true),
+                                            maintenance.rpc_timestamptz(input, 'to', true));
+
+    ELSIF method = 'getCalendar' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := jsonb_build_object('calendar', maintenance.calendar(
+                      system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                      since => maintenance.rpc_timestamptz(input, 'from'),
+                      until => maintenance.rpc_timestamptz(input, 'to')));
+
     ELSIF method = ANY ('{createSeries,updateSeries,getSeries,listSeries,deleteSeries,previewSeries}') THEN
         result := maintenance.rpc_series(method, input);
 
@@ -270,8 +283,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, '
-                         'createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage, '
+                         'getCalendar, createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
     END IF;
 
     RETURN result;
@@ -279,4 +292,4 @@ END
 $$;
 
 COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
-    'every operation by its upstream name, with the upstream''s camelCase JSON';
+    'every operation by its camelCase name (createMaintenance, ...), with camelCase JSON input and result';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hostile_install.sh — the extension in a database where an untrusted role
-# owns objects on everybody's search_path (SPEC section 7).
+# owns objects on everybody's search_path (README "Security").
 #
 # The attacker, hostile_attacker, may create schemas in the database and
 # objects in schema public.  In public, in its own schema evil, and in schemas
@@ -52,9 +52,9 @@ ATTACKER=hostile_attacker
 APP=hostile_app
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
 unset PGDATABASE PGOPTIONS
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
-checks=0
-failures=0
 SUPERUSER=$(psql -X -At -d postgres -c 'SELECT current_user')
 
 cleanup() {
@@ -75,23 +75,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# CMD | check NAME: passes when CMD printed "t"; anything else is shown.
-# (lastpipe: check runs in this shell, so it can count.)
-shopt -s lastpipe
-check() {
-	local name=$1 got
-	got=$(cat)
-	checks=$((checks + 1))
-	if [ "$got" = t ]; then
-		echo "ok $checks - $name"
-	else
-		failures=$((failures + 1))
-		echo "not ok $checks - $name"
-		[ -n "$got" ] && printf '%s\n' "$got" | sed 's/^/#   /'
-	fi
-	return 0
-}
 
 # psql in the test database, as the superuser, or as role $1 when it is not
 # empty (SET ROLE at the start of the session: no password needed).
@@ -388,12 +371,12 @@ for path in "${install_paths[@]}"; do
 		   AND EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'maintenance');
 	SQL
 	) || true
-	expect_t <<<"$out" | check "CREATE EXTENSION with search_path = $path"
-	untouched | check "  nothing of the attacker's ran while installing with search_path = $path"
-	q "" -c "$DEPENDENCIES_CLEAN" | check "  no object of the extension depends on an object outside pg_catalog and maintenance ($path)"
+	expect_t <<<"$out" | check_t "CREATE EXTENSION with search_path = $path"
+	untouched | check_t "  nothing of the attacker's ran while installing with search_path = $path"
+	q "" -c "$DEPENDENCIES_CLEAN" | check_t "  no object of the extension depends on an object outside pg_catalog and maintenance ($path)"
 	if [ "$path" != "${install_paths[-1]}" ]; then
 		q "" -c 'SET client_min_messages = warning' -c "SET search_path = $path" -c 'DROP EXTENSION maintenance'
-		untouched | check "  nothing of the attacker's ran while dropping the extension with search_path = $path"
+		untouched | check_t "  nothing of the attacker's ran while dropping the extension with search_path = $path"
 	fi
 done
 
@@ -402,14 +385,14 @@ q "" -c "SELECT coalesce(string_agg(p.oid::regprocedure::text, ', '), 't')
            FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
           WHERE p.pronamespace = 'maintenance'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
             AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, maintenance, pg_temp'], false)" |
-	check "every SQL and PL/pgSQL function of the extension pins search_path = pg_catalog, maintenance, pg_temp"
+	check_t "every SQL and PL/pgSQL function of the extension pins search_path = pg_catalog, maintenance, pg_temp"
 q "" -c "SELECT coalesce(string_agg(p.oid::regprocedure::text, ', '), 't')
            FROM pg_proc p
           WHERE p.pronamespace = 'maintenance'::regnamespace AND p.prosecdef
             AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, maintenance, pg_temp'], false)" |
-	check "every SECURITY DEFINER function pins search_path = pg_catalog, maintenance, pg_temp"
+	check_t "every SECURITY DEFINER function pins search_path = pg_catalog, maintenance, pg_temp"
 q "" -c "SELECT count(*) > 15 FROM pg_proc WHERE pronamespace = 'maintenance'::regnamespace AND prosecdef" |
-	check "  (there are SECURITY DEFINER functions to check)"
+	check_t "  (there are SECURITY DEFINER functions to check)"
 
 # ---------------------------------------------------------------- 4. the API
 # The attacker is a documented read-only user, and adds operators on the
@@ -587,9 +570,9 @@ SELECT 'start', (u).status_change = 'in_progress' AND (u).created_by = 'alice'
   FROM (SELECT v::maintenance.maintenance_updates AS u FROM r WHERE step = 'start') x
 UNION ALL
 SELECT 'close', (c).status = 'completed' FROM (SELECT v::maintenance.maintenances_with_systems AS c FROM r WHERE step = 'close') x
-UNION ALL SELECT 'transitions', v = '(1,1,0)' FROM r WHERE step = 'transitions'
-UNION ALL SELECT 'transitions again', v = '(0,0,0)' FROM r WHERE step = 'transitions again'
-UNION ALL SELECT 'transitions now', v = '(0,0,0)' FROM r WHERE step = 'transitions now'
+UNION ALL SELECT 'transitions', v = '(1,1,0,0)' FROM r WHERE step = 'transitions'
+UNION ALL SELECT 'transitions again', v = '(0,0,0,0)' FROM r WHERE step = 'transitions again'
+UNION ALL SELECT 'transitions now', v = '(0,0,0,0)' FROM r WHERE step = 'transitions now'
 UNION ALL SELECT 'delete', v = 'true' FROM r WHERE step = 'delete'
 UNION ALL SELECT 'delete again', v = 'false' FROM r WHERE step = 'delete again'
 UNION ALL SELECT 'list', v = '{T1b,T2,T4}' FROM r WHERE step = 'list'
@@ -684,8 +667,8 @@ for role in "$SUPERUSER" "$APP"; do
 		super=false
 		[ "$role" = "$SUPERUSER" ] && super=true
 		(q "" -v role="$role" -v super=$super 2>&1 <<<"${WORKLOAD//:path/$path}" || true) | expect_t |
-			check "every API function as $role with search_path = $path gives the right results"
-		untouched | check "  nothing of the attacker's ran ($role, $path)"
+			check_t "every API function as $role with search_path = $path gives the right results"
+		untouched | check_t "  nothing of the attacker's ran ($role, $path)"
 	done
 done
 
@@ -698,7 +681,7 @@ q "" -c 'ALTER FUNCTION maintenance.get_maintenances_for_system(text) RESET sear
 q "$APP" -c 'SET search_path = public, pg_catalog' -c "SELECT count(*) FROM maintenance.get_maintenances_for_system('db')" >/dev/null
 q "" -c "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = '$ATTACKER')
                 AND EXISTS (SELECT 1 FROM evil.log WHERE what = 'operator @>(text[], text[])' AND by_role = '$SUPERUSER')" |
-	check "control: without its pinned search_path, a SECURITY DEFINER function runs the attacker's operator as the superuser"
+	check_t "control: without its pinned search_path, a SECURITY DEFINER function runs the attacker's operator as the superuser"
 q "" -c 'ALTER FUNCTION maintenance.get_maintenances_for_system(text) SET search_path = pg_catalog, maintenance, pg_temp' \
 	-c "ALTER ROLE $ATTACKER NOSUPERUSER" -c 'TRUNCATE evil.log'
 
@@ -714,7 +697,7 @@ refused() { # refused NAME EXPECTED-MESSAGE-PART: CREATE EXTENSION fails with 55
 		echo t
 	else
 		echo "$out"
-	fi | check "$1"
+	fi | check_t "$1"
 }
 # CASCADE: the attacker's functions and operators on maintenance.status go too.
 q "" -c 'SET client_min_messages = warning' -c 'DROP EXTENSION maintenance CASCADE'
@@ -732,8 +715,8 @@ refused "a schema maintenance owned by the attacker is refused (55000)" "schema 
 q "" -c 'DROP SCHEMA maintenance'
 q "" -c 'SET client_min_messages = warning' -c 'SET search_path = evil, pg_catalog' -c 'CREATE EXTENSION maintenance' \
 	-c 'RESET search_path' -c "SELECT extversion IS NOT NULL FROM pg_extension WHERE extname = 'maintenance'" 2>&1 | expect_t |
-	check "with the schema gone, CREATE EXTENSION creates it and installs"
-untouched | check "nothing of the attacker's ran while creating the extension in existing schemas"
+	check_t "with the schema gone, CREATE EXTENSION creates it and installs"
+untouched | check_t "nothing of the attacker's ran while creating the extension in existing schemas"
 
 # ---------------------------------------------------------------- 5. names stay data
 # Without pg_cron, CREATE and DROP EXTENSION print the statement to run in
@@ -761,8 +744,7 @@ qw -c "SELECT (SELECT array_agg(fn || ': ' || array_to_string(args, ' | ') ORDER
                       || ' | * * * * * | DO \$job\$BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) ''maintenance'') THEN EXECUTE ''SELECT maintenance.run_transitions()''; END IF; END\$job\$ | ' || current_database()]
           AND to_regclass('public.injected') IS NULL
           AND current_database() = 'hostile''); CREATE TABLE injected (); --'" 2>&1 |
-	expect_t | check "the pg_cron statements printed by CREATE and DROP EXTENSION quote a hostile database name"
+	expect_t | check_t "the pg_cron statements printed by CREATE and DROP EXTENSION quote a hostile database name"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS \"$WEIRD_DB\" WITH (FORCE)"
 
-echo "# $((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+tap_summary

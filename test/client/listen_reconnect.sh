@@ -13,7 +13,9 @@
 # maintenance.events in id order.  Then: SIGTERM exits 0; a restart with the
 # same cursor file delivers only what was written since; so does a named
 # consumer (--consumer, cursor on the server); --exec gets each event and
-# retries a failing command; --help exits 0; bad arguments exit 2.
+# retries a failing command; a cursor ahead of the server (an asynchronous
+# failover) is rewound to its last id, with a message; --help exits 0; bad
+# arguments exit 2.
 #
 # Usage: test/client/listen_reconnect.sh   (PGHOST, PGPORT, PGUSER from the
 # environment; creates and drops the database LISTEN_TEST_DB, default
@@ -24,12 +26,12 @@ DB=${LISTEN_TEST_DB:-listen_reconnect_test}
 LISTEN_BIN=${LISTEN_BIN:-$(pg_config --bindir)/maintenance-listen}
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
 unset PGDATABASE PGOPTIONS PGAPPNAME
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 tmp=$(mktemp -d)
 listener=
 slow_writer=
-checks=0
-failures=0
 
 cleanup() {
 	status=$?
@@ -47,24 +49,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap '' PIPE
-
-fail() {
-	echo "not ok - $*"
-	echo "# $checks passed, 1 failed"
-	exit 1
-}
-
-check() {	# check NAME COMMAND...
-	local name=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $name"
-	else
-		failures=$((failures + 1))
-		echo "not ok $checks - $name"
-	fi
-}
 
 sql() {		# sql [psql options...]: run stdin or -c in $DB, tuples only
 	timeout 30 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" "$@"
@@ -372,6 +356,23 @@ exec 4>&-
 wait "$slow_writer" || true
 slow_writer=
 
+# --- a cursor ahead of the server -------------------------------------------
+# What a consumer sees after an asynchronous standby was promoted without the
+# last events it had been handed: the server gives those ids to new events.
+# The client goes back to the server's last id, says so, and delivers them.
+ahead_from=$(sql -c "SELECT coalesce(pg_sequence_last_value('maintenance.events_id_seq'), 0)")
+echo $((ahead_from + 1000)) >"$tmp/cursor8"
+start_listener "$tmp/out8" "$tmp/err8" --cursor-file "$tmp/cursor8" -d "dbname=$DB"
+wait_until "the listener to check its cursor" grep -q 'ahead of' "$tmp/err8"
+create 1
+wait_until "the events written after the rewind" has_lines "$tmp/out8" 4
+stop_listener
+check "a cursor ahead of the server's last id is rewound to it, with a message" \
+	grep -q "cursor $((ahead_from + 1000)) is ahead of the server's last event id $ahead_from" "$tmp/err8"
+check "and the events written next, with ids below the old cursor, are delivered" \
+	[ "$(cat "$tmp/out8")" = "$(sql -c "SELECT maintenance.event_envelope(e)::text FROM maintenance.events e WHERE e.id > $ahead_from ORDER BY e.id")" ]
+check "the cursor file holds the last of them" [ "$(cat "$tmp/cursor8")" = "$(max_id)" ]
+
 # --- arguments --------------------------------------------------------------
 
 status=0
@@ -395,5 +396,4 @@ status=0
 check "a connection string libpq cannot parse exits 2, with libpq's reason" \
 	bash -c "[ $status -eq 2 ] && grep -q 'invalid connection string: unterminated quoted string' '$tmp/bad.err'"
 
-echo "# $((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+tap_summary

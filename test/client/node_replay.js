@@ -39,22 +39,7 @@ const BATCH = 100;
 
 /* ---------------------------------------------------------------- output */
 
-let checks = 0;
-let failures = 0;
-
-async function check(name, fn) {
-	checks++;
-	try {
-		await fn();
-		console.log(`ok ${checks} - ${name}`);
-	} catch (err) {
-		failures++;
-		console.log(`not ok ${checks} - ${name}`);
-		const text = (err && err.stack) ? err.stack : String(err);
-		for (const line of text.split('\n').slice(0, 30))
-			console.log(`#   ${line}`);
-	}
-}
+const { check, bail, summary } = require('./tap');
 
 /* -------------------------------------------------------------- consumer */
 
@@ -347,11 +332,7 @@ async function run(writer, open) {
 }
 
 main()
-	.catch((err) => {
-		failures++;
-		console.log(`not ok - ${err.message}`);
-	})
+	.catch(bail)
 	.finally(() => {
-		console.log(`# ${checks - failures} passed, ${failures} failed`);
-		process.exitCode = failures === 0 ? 0 : 1;
+		process.exitCode = summary();
 	});

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * notify.js — the events of SPEC §5 as a separate, real client sees them.
+ * notify.js — the events of every write as a separate, real client sees them.
  *
  * One pg.Client LISTENs on the three channels; a second one writes; a third
  * reads maintenance.events and sends "barriers".  After every write the
@@ -45,22 +45,7 @@ const END = '2026-11-28T16:30:00.000Z';
 
 /* ---------------------------------------------------------------- output */
 
-let checks = 0;
-let failures = 0;
-
-async function check(name, fn) {
-	checks++;
-	try {
-		await fn();
-		console.log(`ok ${checks} - ${name}`);
-	} catch (err) {
-		failures++;
-		console.log(`not ok ${checks} - ${name}`);
-		const text = (err && err.stack) ? err.stack : String(err);
-		for (const line of text.split('\n').slice(0, 40))
-			console.log(`#   ${line}`);
-	}
-}
+const { check, bail, summary } = require('./tap');
 
 /* ------------------------------------------------------------- listening */
 
@@ -469,10 +454,12 @@ async function run({ listener, writer, reader, writerPid }) {
 
 	/*
 	 * The boundary: a create whose signal envelope is exactly `size` bytes.
-	 * Its one system id is mostly "é" (2 bytes, 1 character), so the size in
-	 * characters is far below the limit: only a count in bytes is right.
+	 * Its nine system ids (each at most 1,024 bytes, the limit of a system
+	 * id) are mostly "é" (2 bytes, 1 character), so the size in characters
+	 * is far below the limit: only a count in bytes is right.
 	 */
 	async function signalOfSize(size, label) {
+		const n = 9;
 		const seq = await reader.query(
 			`SELECT (CASE WHEN is_called THEN last_value + 1 ELSE last_value END)::text AS next
 			   FROM maintenance.events_id_seq`);
@@ -480,18 +467,24 @@ async function run({ listener, writer, reader, writerPid }) {
 		const base = wholeLength(
 			{ id: nextId, channel: 'maintenance_signal', name: 'maintenance.updated',
 			  occurredAt: START },
-			{ maintenanceId: '00000000-0000-0000-0000-000000000000', systemIds: [''], action: 'created' });
+			{ maintenanceId: '00000000-0000-0000-0000-000000000000',
+			  systemIds: Array(n).fill(''), action: 'created' });
 		const need = size - base;
-		const systemId = `${label}-${'é'.repeat((need - label.length - 1) >> 1)}`
-			+ ((need - label.length - 1) % 2 ? 'x' : '');
-		assert.equal(bytes(systemId), need);
+		const systemIds = [];
+		for (let i = 0; i < n; i++) {
+			const prefix = `${label}-${i}-`;
+			const pad = Math.floor(need / n) + (i < need % n ? 1 : 0) - prefix.length;
+			systemIds.push(prefix + 'é'.repeat(pad >> 1) + (pad % 2 ? 'x' : ''));
+		}
+		assert.equal(systemIds.reduce((total, id) => total + bytes(id), 0), need);
+		assert.ok(systemIds.every((id) => bytes(id) <= 1024), 'every system id within its limit');
 		let m;
-		const o = await observe(async () => { m = await create(`Boundary ${size}`, [systemId]); });
+		const o = await observe(async () => { m = await create(`Boundary ${size}`, systemIds); });
 		const envs = verify(o, [signal(m, 'created'), hook(m), ...notifications(m, 'created')]);
 		assert.equal(envs[0].id, nextId, 'the event id was predicted');
 		const whole = wholeLength(envs[0], signal(m, 'created').payload);
 		assert.equal(whole, size, 'whole signal envelope size');
-		assert.ok(systemId.length < 4100, 'far fewer characters than bytes');
+		assert.ok(systemIds.join('').length < 4100, 'far fewer characters than bytes');
 		return envs[0];
 	}
 
@@ -513,11 +506,4 @@ async function run({ listener, writer, reader, writerPid }) {
 	});
 }
 
-main().then(() => {
-	console.log(`# ${checks - failures} passed, ${failures} failed`);
-	process.exit(failures === 0 ? 0 : 1);
-}, (err) => {
-	console.log(`not ok - ${err.stack || err}`);
-	console.log(`# ${checks - failures} passed, ${failures + 1} failed`);
-	process.exit(1);
-});
+main().catch(bail).then(() => process.exit(summary()));

@@ -17,11 +17,11 @@ set -euo pipefail
 DB=${NOTIFY_PSQL_DB:-notify_psql_test}
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C	# untranslated psql messages
 unset PGDATABASE PGOPTIONS
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 tmp=$(mktemp -d)
 listener=
-checks=0
-failures=0
 
 cleanup() {
 	status=$?
@@ -39,24 +39,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap '' PIPE	# a dead listener makes writes to the fifo fail, not kill us
-
-fail() {
-	echo "not ok - $*"
-	echo "# $checks passed, 1 failed"
-	exit 1
-}
-
-check() {	# check NAME COMMAND...
-	local name=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $name"
-	else
-		failures=$((failures + 1))
-		echo "not ok $checks - $name"
-	fi
-}
 
 sql() {		# sql [psql options...]: run stdin in $DB, tuples only
 	timeout 30 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" "$@"
@@ -162,5 +144,4 @@ payloads_match() {	# the outbox payloads equal the envelopes' payloads
 }
 check "each envelope's payload equals its maintenance.events row" payloads_match
 
-echo "# $((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+tap_summary

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # upgrade.sh — ALTER EXTENSION maintenance UPDATE from every released version
-# gives what a fresh install of the current version gives (issue 5).
+# gives what a fresh install of the current version gives.
 #
 # For each released version V (every sql/maintenance--V--*.sql upgrade
 # script's start; today 0.1.0):
 #   1. a database gets CREATE EXTENSION maintenance VERSION 'V', and data
-#      written through V's functions with today's library: maintenances in
-#      every status (by hand, by close, by the transition sweep, cancelled),
-#      systems given unsorted and twice, a changed system list, a deleted
-#      maintenance, timelines, events, a named consumer;
-#   2. what the reads answer is saved (rpc JSON of every read, replay of the
-#      events, the rows of every table but maintenances' new column);
+#      written with plain SQL into V's tables (today's library writes only
+#      the tables of its own version): maintenances in every status, their
+#      systems, a deleted maintenance, timelines, events with hostile text,
+#      a named consumer;
+#   2. before the update, with today's library: a write and the sweep refuse
+#      with 55000 and the hint to update; what the reads answer is saved (rpc
+#      JSON of every read, replay of the events, the rows of every table but
+#      maintenances' new column);
 #   3. ALTER EXTENSION maintenance UPDATE, in one transaction;
 #   4. checked: the version is the control file's default; the schema equals
 #      a fresh install's: `pg_dump --schema-only --binary-upgrade` (which
@@ -19,7 +21,8 @@
 #      configuration tables), with only object ids, LSNs, xids and the
 #      database name masked; every read answers as before, byte for byte;
 #      the columns added by the update hold what a fresh install would
-#      compute; the extension works afterwards (writes, sweep, replay).
+#      compute; the extension works afterwards (writes, sweep, replay, a
+#      series and its occurrences).
 #
 # Usage: test/client/upgrade.sh   (PGHOST, PGPORT, PGUSER of a superuser;
 # PostgreSQL 15's bin directory first in PATH; run from the repository root;
@@ -31,12 +34,12 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO_ROOT"
 export PGCLIENTENCODING=UTF8 LC_ALL=C LANGUAGE=C
 unset PGDATABASE PGOPTIONS PGSERVICE
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 OLD_DB=upgrade_old
 NEW_DB=upgrade_new
 CURRENT=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" maintenance.control)
-checks=0
-failures=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/upgrade.XXXXXX")
 
 cleanup() {
@@ -52,37 +55,6 @@ cleanup() {
 	exit "$status"
 }
 trap cleanup EXIT
-
-ok() {
-	checks=$((checks + 1))
-	echo "ok $checks - $1"
-}
-
-not_ok() { # not_ok NAME [DETAIL-FILE-OR-TEXT]
-	checks=$((checks + 1))
-	failures=$((failures + 1))
-	echo "not ok $checks - $1"
-	if [ -n "${2:-}" ]; then
-		if [ -f "$2" ]; then head -n 60 "$2"; else printf '%s\n' "$2"; fi | sed 's/^/#   /'
-	fi
-	return 0
-}
-
-# is NAME GOT EXPECTED
-is() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got: $2 / expected: $3"; fi
-}
-
-# same NAME FILE1 FILE2: passes when the files are identical and not empty.
-same() {
-	if [ ! -s "$2" ]; then
-		not_ok "$1" "$2 is empty"
-	elif diff -u "$2" "$3" >"$tmp/diff" 2>&1; then
-		ok "$1"
-	else
-		not_ok "$1" "$tmp/diff"
-	fi
-}
 
 # q DB [psql args]: quiet, unaligned, tuples only, stop at the first error
 q() {
@@ -125,7 +97,7 @@ read_everything() {
 		SELECT 'bulk typed', b.system_id,
 		       (SELECT array_agg((m.id, m.title, m.description, m.suppress_notifications, m.status,
 		                          m.start_at, m.end_at, m.created_at, m.updated_at, m.system_ids)::text
-		                         ORDER BY m.i)
+		                         ORDER BY m.ordinality)
 		          FROM unnest(b.maintenances) WITH ORDINALITY AS m)
 		  FROM maintenance.get_bulk_maintenances_for_systems(ARRAY['web', 'db', 'cache', 'none']) AS b;
 		SELECT 'replay', e FROM maintenance.replay_events(0, 1000) AS e;
@@ -170,32 +142,74 @@ for from in "${released[@]}"; do
 	is "$from: installed" \
 		"$(q "$OLD_DB" -c "SELECT extversion FROM pg_extension WHERE extname = 'maintenance'")" "$from"
 
-	# Data written through the old version's functions (today's library).
+	# Data written with plain SQL, into the columns every released version
+	# has (0.2.0's maintenances.system_ids is kept by its triggers on
+	# maintenance_systems); the statuses are those the write functions and
+	# the sweep would have left.
 	q "$OLD_DB" >/dev/null <<-'SQL'
 		SET TimeZone = 'UTC';
-		SELECT maintenance.register_consumer('status-page');
-		CREATE TEMP TABLE m AS
-		SELECT t.title, (maintenance.create_maintenance(t.title, t.s, t.e, t.systems,
-		         description => t.d, suppress_notifications => t.sup)).id
-		  FROM (VALUES
-		    ('due to start', '2030-01-01 09:00+00'::timestamptz, '2030-01-01 11:00+00'::timestamptz,
-		     ARRAY['web', 'db', 'web'], 'a "quoted" \ description', true),
-		    ('due to complete', '2029-12-31 08:00+00', '2030-01-01 08:30+00', ARRAY['db', 'cache'], NULL, false),
-		    ('far future', '2031-05-01 00:00+00', '2031-05-01 02:00+00', ARRAY['mail', 'api', 'cache'], E'two\nlines', false),
-		    ('to close', '2029-11-01 00:00+00', '2031-01-01 00:00+00', ARRAY['web'], NULL, true),
-		    ('to cancel', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['api'], NULL, false),
-		    ('to delete', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['web'], NULL, false),
-		    ('Ünïcödé ✓', '2030-07-01 00:00+00', '2030-07-01 01:00+00', ARRAY['zeta', 'Alpha', 'beta'], NULL, false)
-		  ) AS t(title, s, e, systems, d, sup);
-		SELECT maintenance.add_update(id, 'Started early', 'in_progress', 'ops')
-		  FROM m WHERE title IN ('due to complete', 'to close');
-		SELECT maintenance.run_transitions(as_of => '2030-01-01 10:00+00');
-		SELECT maintenance.close_maintenance(id, 'Done', 'ops') FROM m WHERE title = 'to close';
-		SELECT maintenance.add_update(id, 'Called off', 'cancelled') FROM m WHERE title = 'to cancel';
-		SELECT maintenance.update_maintenance(id, system_ids => ARRAY['mail', 'db', 'api'])
-		  FROM m WHERE title = 'far future';
-		SELECT maintenance.delete_maintenance(id) FROM m WHERE title = 'to delete';
-		SELECT maintenance.ack_events('status-page', 3);
+		CREATE TEMP TABLE m (title text, id uuid DEFAULT gen_random_uuid(), status maintenance.status,
+		                     s timestamptz, e timestamptz, systems text[], d text, sup boolean);
+		INSERT INTO m (title, status, s, e, systems, d, sup) VALUES
+		    ('due to start', 'in_progress', '2030-01-01 09:00+00', '2030-01-01 11:00+00',
+		     ARRAY['web', 'db'], 'a "quoted" \ description', true),
+		    ('due to complete', 'completed', '2029-12-31 08:00+00', '2030-01-01 08:30+00', ARRAY['db', 'cache'], NULL, false),
+		    ('far future', 'scheduled', '2031-05-01 00:00+00', '2031-05-01 02:00+00', ARRAY['mail', 'db', 'api'], E'two\nlines', false),
+		    ('to close', 'completed', '2029-11-01 00:00+00', '2031-01-01 00:00+00', ARRAY['web'], NULL, true),
+		    ('to cancel', 'cancelled', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['api'], NULL, false),
+		    ('to delete', 'scheduled', '2030-06-01 00:00+00', '2030-06-02 00:00+00', ARRAY['web'], NULL, false),
+		    ('Ünïcödé ✓', 'scheduled', '2030-07-01 00:00+00', '2030-07-01 01:00+00', ARRAY['zeta', 'Alpha', 'beta'], NULL, false);
+		INSERT INTO maintenance.maintenances (id, title, description, suppress_notifications, status, start_at, end_at)
+		SELECT id, title, d, sup, status, s, e FROM m;
+		INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)
+		SELECT m.id, unnest(m.systems) FROM m;
+		INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change, created_by)
+		SELECT m.id, u.message, u.change::maintenance.status, u.author
+		  FROM m JOIN (VALUES
+		    ('due to start', 'Maintenance started automatically', 'in_progress', NULL),
+		    ('due to complete', 'Started early', 'in_progress', 'ops'),
+		    ('due to complete', 'Maintenance completed automatically', 'completed', NULL),
+		    ('to close', 'Started early', 'in_progress', 'ops'),
+		    ('to close', 'Done', 'completed', 'ops'),
+		    ('to cancel', 'Called off', 'cancelled', NULL),
+		    ('far future', E'a note \u2713 "quoted"', NULL, E'o\'neil')
+		  ) AS u(title, message, change, author) USING (title)
+		 ORDER BY m.title, u.message;
+		DELETE FROM maintenance.maintenances WHERE title = 'to delete';
+		INSERT INTO maintenance.events (channel, name, payload)
+		SELECT 'maintenance_signal', 'maintenance.updated',
+		       jsonb_build_object('maintenanceId', id, 'systemIds', systems, 'action', 'created')
+		  FROM m ORDER BY title;
+		INSERT INTO maintenance.events (channel, name, payload)
+		SELECT 'maintenance_hook', 'maintenance.created',
+		       jsonb_build_object('maintenanceId', id, 'systemIds', systems, 'title', title,
+		                          'description', d, 'status', status, 'startAt', maintenance.iso_time(s),
+		                          'endAt', maintenance.iso_time(e))
+		  FROM m ORDER BY title;
+		INSERT INTO maintenance.event_consumers (name, last_event_id, updated_at)
+		VALUES ('status-page', 3, '2030-01-01 10:00+00');
+	SQL
+
+	# Before the update, today's library refuses to write V's tables.
+	for write in "SELECT maintenance.create_maintenance('refused', now(), now() + interval '1 hour', ARRAY['web'])" \
+		"SELECT maintenance.run_transitions(as_of => '2030-01-01 10:00+00')"; do
+		refusal=$(q "$OLD_DB" -v VERBOSITY=verbose -c "$write" 2>&1 | grep -E '^(ERROR|HINT)' || true)
+		is "$from: before the update, ${write:7:30}... refuses with 55000 and the hint to update" \
+			"$refusal" "$(printf '%s\n%s' \
+				"ERROR:  55000: extension \"maintenance\" is at version $from, but its library is at version $CURRENT" \
+				'HINT:  Run ALTER EXTENSION maintenance UPDATE.')"
+	done
+	# A timeline with real times, for 0.4.0's maintenance_windows: started
+	# at 10:00, completed at 11:00 (the updates above share one now()).
+	q "$OLD_DB" >/dev/null <<-'SQL'
+		WITH w AS (
+		  INSERT INTO maintenance.maintenances (title, status, start_at, end_at)
+		  VALUES ('windowed', 'completed', '2029-01-01 10:00+00', '2029-01-01 12:00+00') RETURNING id),
+		s AS (INSERT INTO maintenance.maintenance_systems SELECT id, 'win' FROM w)
+		INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change, created_at)
+		SELECT id, 'Started', 'in_progress', '2029-01-01 10:00+00' FROM w;
+		INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change, created_at)
+		SELECT id, 'Done', 'completed', '2029-01-01 11:00+00' FROM maintenance.maintenances WHERE title = 'windowed';
 	SQL
 	read_everything "$OLD_DB" >"$tmp/reads-before.txt"
 
@@ -226,10 +240,36 @@ for from in "${released[@]}"; do
 			       || ' of ' || count(*)
 			  FROM maintenance.maintenances m
 		SQL
-		)" "0 of 6"
+		)" "0 of 7"
 	is "$from: a maintenance's system_ids are sorted and distinct" \
 		"$(q "$OLD_DB" -c "SELECT system_ids FROM maintenance.maintenances WHERE title = 'Ünïcödé ✓'")" \
 		"{Alpha,beta,zeta}"
+
+	# 0.4.0's table: the windows of the timelines written before the update,
+	# from the in_progress update to the next completed or cancelled one in
+	# timeline order.  The fixture above writes each maintenance's updates in
+	# one statement ordered by message, so "completed" comes before "Started
+	# early" in those timelines: their windows are open; "windowed" has a
+	# closed one.
+	is "$from: maintenance_windows filled from the existing timelines" \
+		"$(q "$OLD_DB" <<-'SQL'
+			SELECT string_agg(m.title || ':' || w.system_id || ':'
+			         || CASE WHEN upper_inf(w.during) THEN 'open'
+			                 ELSE format('[%s,%s)', lower(w.during) AT TIME ZONE 'UTC' || '+00',
+			                             upper(w.during) AT TIME ZONE 'UTC' || '+00') END
+			         || CASE WHEN lower(w.during) = (SELECT u.created_at FROM maintenance.maintenance_updates u
+			                                         WHERE u.maintenance_id = m.id AND u.status_change = 'in_progress')
+			                 THEN '' ELSE ':wrong start' END,
+			         ', ' ORDER BY m.title, w.system_id)
+			  FROM maintenance.maintenance_windows w JOIN maintenance.maintenances m ON m.id = w.maintenance_id
+		SQL
+		)" "due to complete:cache:open, due to complete:db:open, due to start:db:open, due to start:web:open, to close:web:open, windowed:win:[2029-01-01 10:00:00+00,2029-01-01 11:00:00+00)"
+
+	# 0.4.0's columns of an occurrence: no maintenance of before is one.
+	is "$from: maintenances of before the update are no occurrences of a series" \
+		"$(q "$OLD_DB" -c "SELECT count(*) FILTER (WHERE series_id IS NULL AND occurrence_start IS NULL
+		                                            AND NOT overridden) || ' of ' || count(*)
+		                     FROM maintenance.maintenances")" "7 of 7"
 
 	# The extension works afterwards.
 	is "$from: after the update: writes, the sweep, the active-system reads and replay work" \
@@ -246,10 +286,17 @@ for from in "${released[@]}"; do
 			       = (SELECT count(*) FROM maintenance.events);
 		SQL
 		)" "$(printf 't\n1/1/0\nafter update\nf\nt')"
+	is "$from: after the update: a series creates its occurrences, and the sweep the next ones" \
+		"$(q "$OLD_DB" <<-'SQL'
+			SET TimeZone = 'UTC';
+			SET maintenance.series_horizon = '7d';
+			SELECT (maintenance.create_series('nightly', ARRAY['web'], 'FREQ=DAILY', 'UTC',
+			       (now() AT TIME ZONE 'UTC')::date + time '22:00', 'PT1H')).id AS series_id \gset
+			SELECT count(*) BETWEEN 7 AND 8 FROM maintenance.get_series_occurrences(:'series_id');
+			SELECT (r).created FROM (SELECT maintenance.run_transitions(as_of => now() + interval '3 days') AS r) x;
+			SELECT maintenance.rpc('getSeries', jsonb_build_object('id', :'series_id'::uuid)) ->> 'rrule';
+		SQL
+		)" "$(printf 't\n3\nFREQ=DAILY')"
 done
 
-echo "1..$checks"
-if [ "$failures" -gt 0 ]; then
-	echo "# $failures of $checks checks failed"
-	exit 1
-fi
+tap_summary

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end with pg_cron itself (issue 3): CREATE EXTENSION maintenance in
+# End to end with pg_cron itself: CREATE EXTENSION maintenance in
 # pg_cron's database schedules "maintenance-transitions"; at the next minute
 # boundary pg_cron runs it, and the maintenances whose time has come move on
 # their own.  This is the one test that waits for real time: it polls every
@@ -13,29 +13,16 @@ set -uo pipefail
 
 : "${PGHOST:?set PGHOST to the test cluster}"
 export PGUSER=${PGUSER:-postgres}
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 CRON_DB=postgres
 JOB=maintenance-transitions
 TIMEOUT=70
 
-passed=0
-failed=0
 created_pg_cron=0
 
 q() {
 	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$CRON_DB" "$@"
-}
-
-check() {
-	local what=$1 expected=$2 actual=$3
-	if [ "$expected" == "$actual" ]; then
-		passed=$((passed + 1))
-		echo "ok - $what"
-	else
-		failed=$((failed + 1))
-		echo "not ok - $what"
-		echo "  expected: $(printf '%q' "$expected")"
-		echo "  actual:   $(printf '%q' "$actual")"
-	fi
 }
 
 cleanup() {
@@ -72,8 +59,8 @@ COMMIT;
 SQL
 jobid=$(q -c "SELECT jobid FROM cron.job WHERE jobname = '$JOB' AND database = current_database()")
 ev0=$(q -c "SELECT max(id) FROM maintenance.events")
-check "CREATE EXTENSION scheduled the job" "* * * * *|SELECT maintenance.run_transitions()" \
-	"$(q -c "SELECT schedule, command FROM cron.job WHERE jobid = ${jobid:-0}")"
+is "CREATE EXTENSION scheduled the job" "$(q -c "SELECT schedule, command FROM cron.job WHERE jobid = ${jobid:-0}")" \
+	"* * * * *|SELECT maintenance.run_transitions()"
 
 statuses() {
 	q -c "SELECT string_agg(title || '=' || status, ',' ORDER BY title) FROM maintenance.maintenances"
@@ -109,38 +96,37 @@ while :; do
 done
 echo "# waited ${waited}s"
 
-check "cron.job_run_details shows a succeeded run of the job" "succeeded" "$(run_status)"
-check "the run ran the job's command" "SELECT maintenance.run_transitions()|1 row" \
-	"$(q -c "SELECT command, return_message FROM cron.job_run_details
+is "cron.job_run_details shows a succeeded run of the job" "$(run_status)" "succeeded"
+is "the run ran the job's command" "$(q -c "SELECT command, return_message FROM cron.job_run_details
 	          WHERE jobid = ${jobid:-0} AND runid > $r0 AND status = 'succeeded'
-	          ORDER BY runid LIMIT 1")"
-check "the statuses changed on their own" "$want_statuses" "$(statuses)"
-check "the automatic updates, authorless, in timeline order" \
-"due to complete|Started by hand|in_progress|alice
+	          ORDER BY runid LIMIT 1")" \
+	"SELECT maintenance.run_transitions()|1 row"
+is "the statuses changed on their own" "$(statuses)" "$want_statuses"
+is "the automatic updates, authorless, in timeline order" \
+"$(q -c "SELECT m.title, u.message, u.status_change, u.created_by
+	           FROM maintenance.maintenance_updates u
+	           JOIN maintenance.maintenances m ON m.id = u.maintenance_id
+	          ORDER BY m.title, u.position")" \
+	"due to complete|Started by hand|in_progress|alice
 due to complete|Maintenance completed automatically|completed|
 due to start|Maintenance started automatically|in_progress|
 window passed|Maintenance started automatically|in_progress|
-window passed|Maintenance completed automatically|completed|" \
-	"$(q -c "SELECT m.title, u.message, u.status_change, u.created_by
-	           FROM maintenance.maintenance_updates u
-	           JOIN maintenance.maintenances m ON m.id = u.maintenance_id
-	          ORDER BY m.title, u.position")"
-check "the notifications of the moves, and nothing else" \
-"due to complete|completed
-due to start|started
-window passed|completed
-window passed|started" \
-	"$(q -c "SELECT m.title, e.payload->>'event'
+window passed|Maintenance completed automatically|completed|"
+is "the notifications of the moves, and nothing else" \
+"$(q -c "SELECT m.title, e.payload->>'event'
 	           FROM maintenance.events e
 	           JOIN maintenance.maintenances m ON m.id::text = e.payload->>'maintenanceId'
 	          WHERE e.channel = 'maintenance_notification' AND e.id > $ev0
-	          ORDER BY 1, 2")"
+	          ORDER BY 1, 2")" \
+	"due to complete|completed
+due to start|started
+window passed|completed
+window passed|started"
 
 q -c "DROP EXTENSION maintenance"
-check "DROP EXTENSION removed the job" "0" \
-	"$(q -c "SELECT count(*) FROM cron.job WHERE jobname = '$JOB' AND database = current_database()")"
+is "DROP EXTENSION removed the job" "$(q -c "SELECT count(*) FROM cron.job WHERE jobname = '$JOB' AND database = current_database()")" \
+	"0"
 
 cleanup
 trap - EXIT
-echo "cron_e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary

@@ -1,12 +1,10 @@
 -- pgTAP: properties of the write path and the sweep.
---   - a refused call leaves no row and no event (SPEC section 4);
---   - every write emits events, and event ids grow in the order of writing
---     (SPEC section 5);
---   - a timeline keeps the order of writing, also within one transaction
---     (SPEC section 2);
+--   - a refused call leaves no row and no event;
+--   - every write emits events, and event ids grow in the order of writing;
+--   - a timeline keeps the order of writing, also within one transaction;
 --   - run_transitions() at a fixed time: nothing due changes nothing, a
 --     window that passed entirely goes through both steps in one run, with
---     no author (SPEC section 6).
+--     no author.
 BEGIN;
 SELECT plan(130);
 

@@ -1,12 +1,11 @@
--- pgTAP: the schema of SPEC section 2 and the rules of section 7 that the
--- catalogs show -- tables, columns, keys, cascades, checks, indexes and
+-- pgTAP: the data model and the security rules that the catalogs show -- tables, columns, keys, cascades, checks, indexes and
 -- that the planner uses them, the status enum, the view, config-dump
 -- registration, the functions and their signatures, pinned search_path.
 --
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(294);
+SELECT plan(491);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -24,12 +23,16 @@ SELECT enum_has_labels('maintenance', 'status',
                        'maintenance.status has the labels scheduled, in_progress, completed, cancelled, in that order');
 
 SELECT tables_are('maintenance',
-    ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates', 'events', 'event_consumers']);
+    ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates', 'events', 'event_consumers',
+          'webhook_failures', 'maintenance_windows', 'series', 'series_deleted_occurrences']);
 SELECT has_table('maintenance', 'maintenances', 'table maintenance.maintenances');
 SELECT has_table('maintenance', 'maintenance_systems', 'table maintenance.maintenance_systems');
 SELECT has_table('maintenance', 'maintenance_updates', 'table maintenance.maintenance_updates');
 SELECT has_table('maintenance', 'events', 'table maintenance.events');
 SELECT has_table('maintenance', 'event_consumers', 'table maintenance.event_consumers');
+SELECT has_table('maintenance', 'webhook_failures', 'table maintenance.webhook_failures');
+SELECT has_table('maintenance', 'series', 'table maintenance.series');
+SELECT has_table('maintenance', 'series_deleted_occurrences', 'table maintenance.series_deleted_occurrences');
 SELECT views_are('maintenance', ARRAY['maintenances_with_systems']);
 SELECT has_view('maintenance', 'maintenances_with_systems', 'view maintenance.maintenances_with_systems');
 SELECT sequences_are('maintenance', ARRAY['maintenance_updates_position_seq', 'events_id_seq']);
@@ -58,6 +61,12 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('maintenances', 'updated_at', 'timestamp with time zone', true, 'now()'),
     -- 0.2.0: a copy of maintenance_systems beside the status
     ('maintenances', 'system_ids', 'text[]', true, '{}'),
+    -- 0.4.0: an occurrence of a series, its original local start, changed on its own
+    ('maintenances', 'series_id', 'uuid', false, NULL),
+    ('maintenances', 'occurrence_start', 'timestamp without time zone', false, NULL),
+    ('maintenances', 'overridden', 'boolean', true, 'false'),
+    -- 0.4.0: how many times start_at or end_at changed (iCalendar SEQUENCE)
+    ('maintenances', 'schedule_changes', 'integer', true, '0'),
     ('maintenance_systems', 'maintenance_id', 'uuid', true, NULL),
     ('maintenance_systems', 'system_id', 'text', true, NULL),
     ('maintenance_updates', 'id', 'uuid', true, 'gen_random_uuid()'),
@@ -76,15 +85,43 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('events', 'xid', 'xid8', true, 'pg_current_xact_id()'),
     ('event_consumers', 'name', 'text', true, NULL),
     ('event_consumers', 'last_event_id', 'bigint', true, '0'),
-    ('event_consumers', 'updated_at', 'timestamp with time zone', false, NULL);
+    ('event_consumers', 'updated_at', 'timestamp with time zone', false, NULL),
+    -- 0.4.0: events a webhook endpoint did not take (maintenance-listen)
+    ('webhook_failures', 'event_id', 'bigint', true, NULL),
+    ('webhook_failures', 'url', 'text', true, NULL),
+    ('webhook_failures', 'attempts', 'integer', true, NULL),
+    ('webhook_failures', 'last_status', 'integer', false, NULL),
+    ('webhook_failures', 'last_error', 'text', true, NULL),
+    ('webhook_failures', 'first_failed_at', 'timestamp with time zone', true, 'now()'),
+    ('webhook_failures', 'failed_at', 'timestamp with time zone', true, 'now()'),
+    -- 0.4.0: recurring windows
+    ('series', 'id', 'uuid', true, 'gen_random_uuid()'),
+    ('series', 'title', 'text', true, NULL),
+    ('series', 'description', 'text', false, NULL),
+    ('series', 'suppress_notifications', 'boolean', true, 'false'),
+    ('series', 'system_ids', 'text[]', true, NULL),
+    ('series', 'rrule', 'text', true, NULL),
+    ('series', 'time_zone', 'text', true, NULL),
+    ('series', 'first_start', 'timestamp without time zone', true, NULL),
+    ('series', 'duration', 'interval', true, NULL),
+    ('series', 'exdates', 'timestamp without time zone[]', true, '{}'),
+    ('series', 'reminders', 'interval[]', true, '{}'),
+    ('series', 'created_at', 'timestamp with time zone', true, 'now()'),
+    ('series', 'updated_at', 'timestamp with time zone', true, 'now()'),
+    ('series', 'ended_at', 'timestamp with time zone', false, NULL),
+    ('series', 'rule_changed_at', 'timestamp with time zone', true, 'now()'),
+    ('series', 'materialized_through', 'timestamp with time zone', false, NULL),
+    ('series', 'materialize_at', 'timestamp with time zone', false, NULL),
+    ('series_deleted_occurrences', 'series_id', 'uuid', true, NULL),
+    ('series_deleted_occurrences', 'occurrence_start', 'timestamp without time zone', true, NULL);
 
--- Exactly these columns, in this order, per table (5 tests).
+-- Exactly these columns, in this order, per table (8 tests).
 SELECT is(
     ARRAY(SELECT a.attname FROM pg_attribute a
            WHERE a.attrelid = ('maintenance.' || t.tbl)::regclass AND a.attnum > 0 AND NOT a.attisdropped
            ORDER BY a.attnum),
     ARRAY(SELECT e.col FROM expected_columns e WHERE e.tbl = t.tbl ORDER BY e.ord),
-    format('maintenance.%s has exactly the columns of SPEC section 2, in order', t.tbl))
+    format('maintenance.%s has exactly the columns of the data model, in order', t.tbl))
   FROM (SELECT DISTINCT tbl FROM expected_columns) t
  ORDER BY t.tbl;
 
@@ -107,13 +144,13 @@ BEGIN
 END
 $$;
 
--- 27 columns x 4 tests.
+-- 56 columns x 4 tests.
 SELECT pg_temp.column_ok(e) FROM expected_columns e ORDER BY e.ord;
 
 -- The view: MaintenanceWithSystems, the table's columns plus sorted system ids.
 SELECT columns_are('maintenance', 'maintenances_with_systems',
     ARRAY['id', 'title', 'description', 'suppress_notifications', 'status', 'start_at', 'end_at',
-          'created_at', 'updated_at', 'system_ids']);
+          'created_at', 'updated_at', 'system_ids', 'series_id']);
 SELECT col_type_is('maintenance', 'maintenances_with_systems', 'system_ids', 'text[]',
                    'maintenances_with_systems.system_ids is text[]');
 SELECT col_type_is('maintenance', 'maintenances_with_systems', 'status', 'maintenance.status',
@@ -129,18 +166,26 @@ SELECT col_is_pk('maintenance', 'maintenance_systems', ARRAY['maintenance_id', '
 SELECT col_is_pk('maintenance', 'maintenance_updates', 'id', 'maintenance_updates: PRIMARY KEY (id)');
 SELECT col_is_pk('maintenance', 'events', 'id', 'events: PRIMARY KEY (id)');
 SELECT col_is_pk('maintenance', 'event_consumers', 'name', 'event_consumers: PRIMARY KEY (name)');
+SELECT col_is_pk('maintenance', 'webhook_failures', ARRAY['event_id', 'url'],
+                 'webhook_failures: PRIMARY KEY (event_id, url)');
 SELECT col_is_unique('maintenance', 'maintenance_updates', 'position',
                      'maintenance_updates.position is unique (the timeline order)');
 
 SELECT fk_ok('maintenance', 'maintenance_systems', 'maintenance_id', 'maintenance', 'maintenances', 'id');
 SELECT fk_ok('maintenance', 'maintenance_updates', 'maintenance_id', 'maintenance', 'maintenances', 'id');
+SELECT fk_ok('maintenance', 'maintenances', 'series_id', 'maintenance', 'series', 'id');
+SELECT fk_ok('maintenance', 'series_deleted_occurrences', 'series_id', 'maintenance', 'series', 'id');
+-- A series is never deleted (deleteSeries ends it): its references need
+-- no cascade.
 SELECT is(
     ARRAY(SELECT format('%s %s', conrelid::regclass, confdeltype)
             FROM pg_constraint
            WHERE contype = 'f' AND connamespace = 'maintenance'::regnamespace
            ORDER BY conrelid::regclass::text),
-    ARRAY['maintenance.maintenance_systems c', 'maintenance.maintenance_updates c'],
-    'the schema has exactly two foreign keys, both ON DELETE CASCADE');
+    ARRAY['maintenance.maintenance_systems c', 'maintenance.maintenance_updates c',
+          'maintenance.maintenance_windows c', 'maintenance.maintenances a',
+          'maintenance.series_deleted_occurrences a'],
+    'the schema has five foreign keys: the three of a maintenance''s rows ON DELETE CASCADE, the two to a series NO ACTION');
 
 -- The cascade, by deleting: one maintenance goes with its systems and
 -- updates, the other keeps its own.
@@ -189,8 +234,11 @@ SELECT set_eq(
           'maintenances_end_at_finite', 'maintenances_end_after_start',
           'maintenance_systems_system_id_not_blank', 'maintenance_updates_message_not_blank',
           'events_channel_known',
-          'event_consumers_name_not_blank', 'event_consumers_last_event_id_not_negative'],
-    'the check constraints are the nine tested below');
+          'event_consumers_name_not_blank', 'event_consumers_last_event_id_not_negative',
+          'webhook_failures_attempts_check', 'webhook_failures_status_check',
+          'maintenance_windows_during_not_empty',
+          'maintenances_occurrence_of_series', 'series_title_not_blank', 'series_system_ids_not_empty'],
+    'the check constraints are the fourteen tested below and that of maintenance_windows (test/sql/coverage.sql)');
 
 CREATE FUNCTION pg_temp.violates(stmt text, tbl text, con text, label text) RETURNS text
 LANGUAGE sql AS $$
@@ -248,6 +296,22 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.event_consumers (name) VALUES 
 SELECT pg_temp.violates($$INSERT INTO maintenance.event_consumers (name, last_event_id) VALUES ('c', -1)$$,
                         'event_consumers', 'event_consumers_last_event_id_not_negative',
                         'a negative cursor is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, url, attempts, last_error)
+                          VALUES (1, 'http://h/', 0, 'x')$$,
+                        'webhook_failures', 'webhook_failures_attempts_check', 'zero webhook attempts are refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, url, attempts, last_status, last_error)
+                          VALUES (1, 'http://h/', 1, 600, 'x')$$,
+                        'webhook_failures', 'webhook_failures_status_check', 'an HTTP status over 599 is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.maintenances (title, start_at, end_at, occurrence_start)
+                          VALUES ('t', '2030-01-01Z', '2030-01-02Z', '2030-01-01 00:00')$$,
+                        'maintenances', 'maintenances_occurrence_of_series',
+                        'an original local start without a series is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.series (title, system_ids, rrule, time_zone, first_start, duration)
+                          VALUES (E' \t', '{db}', 'FREQ=DAILY', 'UTC', '2030-01-01 00:00', '1 hour')$$,
+                        'series', 'series_title_not_blank', 'a blank series title is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.series (title, system_ids, rrule, time_zone, first_start, duration)
+                          VALUES ('t', '{}', 'FREQ=DAILY', 'UTC', '2030-01-01 00:00', '1 hour')$$,
+                        'series', 'series_system_ids_not_empty', 'a series without systems is refused');
 
 /* ---------------------------------------------------------------------
  * Indexes
@@ -255,7 +319,9 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.event_consumers (name, last_ev
 
 SELECT indexes_are('maintenance', 'maintenances',
     ARRAY['maintenances_pkey', 'maintenances_due_to_start', 'maintenances_due_to_complete',
-          'maintenances_start_at', 'maintenances_active_systems']);
+          'maintenances_start_at', 'maintenances_active_systems', 'maintenances_series_occurrence']);
+SELECT indexes_are('maintenance', 'series',
+    ARRAY['series_pkey', 'series_materialize_at', 'series_created_at']);
 SELECT indexes_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_pkey', 'maintenance_systems_system_id']);
 SELECT indexes_are('maintenance', 'maintenance_updates',
@@ -285,17 +351,29 @@ SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
           'CREATE INDEX maintenances_active_systems ON maintenance.maintenances USING gin (system_ids) '
           'WHERE (status = ANY (ARRAY[''scheduled''::maintenance.status, ''in_progress''::maintenance.status]))',
           'maintenances_active_systems: GIN on system_ids of the scheduled and in-progress rows only');
+SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indexrelid = to_regclass('maintenance.maintenances_series_occurrence')),
+          'CREATE UNIQUE INDEX maintenances_series_occurrence ON maintenance.maintenances '
+          'USING btree (series_id, occurrence_start) WHERE (series_id IS NOT NULL)',
+          'maintenances_series_occurrence: an occurrence is unique per series and original local start');
+SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indexrelid = to_regclass('maintenance.series_materialize_at')),
+          'CREATE INDEX series_materialize_at ON maintenance.series USING btree (materialize_at) '
+          'WHERE ((ended_at IS NULL) AND (materialize_at IS NOT NULL))',
+          'series_materialize_at holds only the series that have occurrences to create');
 SELECT triggers_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_sync_insert', 'maintenance_systems_sync_update',
-          'maintenance_systems_sync_delete', 'maintenance_systems_sync_truncate'],
-    'maintenance_systems has the triggers that keep maintenances.system_ids');
+          'maintenance_systems_sync_delete', 'maintenance_systems_sync_truncate',
+          'maintenance_systems_windows_insert', 'maintenance_systems_windows_update',
+          'maintenance_systems_windows_delete', 'maintenance_systems_windows_truncate'],
+    'maintenance_systems has the triggers that keep maintenances.system_ids and maintenance_windows');
 SELECT is(
     ARRAY(SELECT indexrelid::regclass::text FROM pg_index
            WHERE indrelid = 'maintenance.maintenances'::regclass AND indpred IS NOT NULL
            ORDER BY 1),
     ARRAY['maintenance.maintenances_active_systems', 'maintenance.maintenances_due_to_complete',
-          'maintenance.maintenances_due_to_start'],
-    'only the two sweep indexes and the active systems index are partial');
+          'maintenance.maintenances_due_to_start', 'maintenance.maintenances_series_occurrence'],
+    'only the two sweep indexes, the active systems index and the occurrence index are partial');
 
 -- The planner uses them.  A realistic table: 10000 maintenances, 1% still
 -- scheduled, 1% in progress, the rest completed, each on two of 1000
@@ -442,6 +520,7 @@ SELECT set_eq(
     $$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'maintenance'$$,
     ARRAY['maintenance.maintenances', 'maintenance.maintenance_systems',
           'maintenance.maintenance_updates', 'maintenance.events', 'maintenance.event_consumers',
+          'maintenance.webhook_failures', 'maintenance.series', 'maintenance.series_deleted_occurrences',
           'maintenance.maintenance_updates_position_seq', 'maintenance.events_id_seq'],
     'pg_extension.extconfig holds every table and both sequences');
 SELECT is(
@@ -461,8 +540,20 @@ SELECT functions_are('maintenance', ARRAY[
     'rpc', 'rpc_field', 'rpc_text', 'rpc_boolean', 'rpc_text_array', 'rpc_uuid', 'rpc_timestamptz',
     'rpc_status', 'rpc_check_fields', 'maintenance_json', 'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
+    'checked_bulk_system_ids', 'check_consumer_name',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
-    'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids', 'schedule_job', 'unschedule_job']);
+    'schedule_event_pruning', 'unschedule_event_pruning', 'sync_system_ids', 'schedule_job', 'unschedule_job',
+    'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
+    -- 0.4.0: maintenance time for SLAs, the calendar
+    'window_key', 'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems',
+    'under_maintenance', 'coverage_max_systems', 'coverage', 'coverage_json',
+    'count_schedule_change', 'calendar_max_maintenances', 'calendar_rows', 'calendar',
+    -- 0.4.0: recurring windows
+    'create_series', 'update_series', 'delete_series', 'get_series', 'list_series',
+    'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence',
+    'mark_overridden_occurrence', 'local_time_iso', 'duration_iso', 'series_json',
+    'rpc_local_time', 'rpc_local_time_array', 'rpc_duration', 'rpc_duration_array', 'rpc_integer',
+    'rpc_series']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
@@ -504,7 +595,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'sql', 'stable'),
     ('maintenance.run_transitions(timestamp with time zone)',
      'as_of timestamp with time zone DEFAULT NULL::timestamp with time zone, '
-     'OUT started integer, OUT completed integer, OUT failed integer',
+     'OUT started integer, OUT completed integer, OUT failed integer, OUT created integer',
      'record', 'c', 'volatile'),
     ('maintenance.schedule_transitions(text)', 'schedule text DEFAULT ''* * * * *''::text', 'bigint',
      'plpgsql', 'volatile'),
@@ -515,7 +606,42 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
      'm maintenance.maintenances_with_systems', 'jsonb', 'sql', 'immutable'),
     ('maintenance.update_json(maintenance.maintenance_updates)', 'u maintenance.maintenance_updates',
      'jsonb', 'sql', 'immutable'),
-    ('maintenance.iso_time(timestamp with time zone)', 'ts timestamp with time zone', 'text', 'c', 'immutable');
+    ('maintenance.iso_time(timestamp with time zone)', 'ts timestamp with time zone', 'text', 'c', 'immutable'),
+    ('maintenance.record_webhook_failure(bigint,text,integer,integer,text)',
+     'event_id bigint, url text, attempts integer, last_status integer, last_error text',
+     'void', 'plpgsql', 'volatile'),
+    ('maintenance.list_webhook_failures(text)', 'url text DEFAULT NULL::text',
+     'SETOF maintenance.webhook_failures', 'sql', 'stable'),
+    ('maintenance.resolve_webhook_failure(bigint,text)', 'event_id bigint, url text', 'boolean', 'sql', 'volatile'),
+    ('maintenance.create_series(text,text[],text,text,timestamp without time zone,interval,text,boolean,timestamp without time zone[],interval[])',
+     'title text, system_ids text[], rrule text, time_zone text, first_start timestamp without time zone, '
+     'duration interval, description text DEFAULT NULL::text, suppress_notifications boolean DEFAULT false, '
+     'exdates timestamp without time zone[] DEFAULT ''{}''::timestamp without time zone[], '
+     'reminders interval[] DEFAULT ''{}''::interval[]',
+     'maintenance.series', 'c', 'volatile'),
+    ('maintenance.update_series(uuid,text,text,boolean,text[],text,text,timestamp without time zone,interval,timestamp without time zone[],interval[],boolean)',
+     'id uuid, title text DEFAULT NULL::text, description text DEFAULT NULL::text, '
+     'suppress_notifications boolean DEFAULT NULL::boolean, system_ids text[] DEFAULT NULL::text[], '
+     'rrule text DEFAULT NULL::text, time_zone text DEFAULT NULL::text, '
+     'first_start timestamp without time zone DEFAULT NULL::timestamp without time zone, '
+     'duration interval DEFAULT NULL::interval, '
+     'exdates timestamp without time zone[] DEFAULT NULL::timestamp without time zone[], '
+     'reminders interval[] DEFAULT NULL::interval[], clear_description boolean DEFAULT false',
+     'maintenance.series', 'c', 'volatile'),
+    ('maintenance.delete_series(uuid)', 'id uuid', 'boolean', 'c', 'volatile'),
+    ('maintenance.get_series(uuid)', 'id uuid', 'maintenance.series', 'sql', 'stable'),
+    ('maintenance.list_series(text)', 'system_id text DEFAULT NULL::text', 'SETOF maintenance.series', 'sql', 'stable'),
+    ('maintenance.get_series_occurrences(uuid)', 'series_id uuid',
+     'SETOF maintenance.maintenances_with_systems', 'sql', 'stable'),
+    ('maintenance.preview_series(text,text,timestamp without time zone,interval,timestamp without time zone[],timestamp with time zone,integer)',
+     'rrule text, time_zone text, first_start timestamp without time zone, duration interval, '
+     'exdates timestamp without time zone[] DEFAULT ''{}''::timestamp without time zone[], '
+     'from_time timestamp with time zone DEFAULT NULL::timestamp with time zone, count integer DEFAULT 10',
+     'TABLE(start_at timestamp with time zone, end_at timestamp with time zone)', 'c', 'stable'),
+    ('maintenance.preview_series(uuid,timestamp with time zone,integer)',
+     'id uuid, from_time timestamp with time zone DEFAULT NULL::timestamp with time zone, count integer DEFAULT 10',
+     'TABLE(start_at timestamp with time zone, end_at timestamp with time zone)', 'sql', 'stable'),
+    ('maintenance.series_json(maintenance.series)', 's maintenance.series', 'jsonb', 'sql', 'immutable');
 
 CREATE FUNCTION pg_temp.function_ok(e expected_functions) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
@@ -533,11 +659,11 @@ BEGIN
 END
 $$;
 
--- 18 functions x 5 tests.
+-- 30 functions x 5 tests.
 SELECT pg_temp.function_ok(e) FROM expected_functions e ORDER BY e.ord;
 
 /* ---------------------------------------------------------------------
- * Elevated rights pin search_path (SPEC section 7).
+ * Elevated rights pin search_path.
  * ------------------------------------------------------------------ */
 
 SELECT set_eq(
@@ -546,8 +672,13 @@ SELECT set_eq(
           'run_transitions', 'list_maintenances', 'get_maintenance', 'get_maintenance_updates',
           'get_maintenances_for_system', 'get_bulk_maintenances_for_systems',
           'has_active_maintenance_with_suppression', 'get_event', 'replay_events', 'replay_events_for',
-          'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids'],
-    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' functions and the trigger that keeps maintenances.system_ids');
+          'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids',
+          'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
+          'under_maintenance', 'coverage', 'calendar_rows', 'calendar',
+          'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems',
+          'create_series', 'update_series', 'delete_series', 'get_series', 'list_series',
+          'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence'],
+    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' and webhook listeners'' functions, the triggers that keep maintenances.system_ids and maintenance_windows, and that which remembers deleted occurrences');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p

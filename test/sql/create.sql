@@ -1,4 +1,4 @@
--- create: create_maintenance and the rpc method createMaintenance (SPEC §4).
+-- create: create_maintenance and the rpc method createMaintenance.
 CREATE EXTENSION maintenance;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

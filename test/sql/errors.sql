@@ -1,4 +1,4 @@
--- errors: every error of the typed functions (SPEC §4): unknown maintenance
+-- errors: every error of the typed functions: unknown maintenance
 -- P0002, invalid input 22023, refused status change 55000, each message
 -- naming the argument or the id.  A refused call changes nothing and emits
 -- nothing.

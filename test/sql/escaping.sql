@@ -89,4 +89,19 @@ SELECT pg_temp.label(id, 'everything') FROM samples,
 SELECT channel, pg_temp.mask(payload::text) AS payload
   FROM maintenance.events WHERE id > :before ORDER BY id;
 
+-- The envelope replay and get_event() return is the C code of the NOTIFY
+-- envelope (src/payload.c); it gives the jsonb that 0.3.0's SQL
+-- jsonb_build_object() gave, byte for byte, for every event above (every
+-- sample, as title, description, system id and message) and for a
+-- description of 1 MB (1,048,575 bytes: the limit is 1 MiB).
+SELECT pg_temp.label((maintenance.create_maintenance('One megabyte', '2031-11-03 10:00+00',
+       '2031-11-03 12:00+00', ARRAY['big'],
+       description => pg_catalog.repeat(E'\\"\u00e9\x01', 209715))).id, 'one megabyte');
+SELECT pg_catalog.count(*) AS events,
+       pg_catalog.count(*) FILTER (WHERE maintenance.event_envelope(e)::text IS DISTINCT FROM
+           pg_catalog.jsonb_build_object('id', e.id, 'channel', e.channel, 'name', e.name,
+               'occurredAt', maintenance.iso_time(e.occurred_at), 'payload', e.payload)::text) AS different,
+       pg_catalog.max(pg_catalog.octet_length(e.payload::text)) > 1000000 AS has_huge
+  FROM maintenance.events e;
+
 DROP EXTENSION maintenance;

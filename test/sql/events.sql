@@ -1,4 +1,4 @@
--- events: what each write emits (SPEC §5).  Every event is a row in
+-- events: what each write emits, and in what order.  Every event is a row in
 -- maintenance.events, written in the writing transaction (same time, same
 -- transaction id), in this order: the signal, the hook, then one notification
 -- per system in system order.

@@ -1,5 +1,5 @@
--- Consuming events: cursor replay, named consumers, retention (SPEC section 5,
--- "Delivery guarantees").  The commit-order case is
+-- Consuming events: cursor replay, named consumers, retention (the delivery
+-- guarantees of the outbox).  The commit-order case is
 -- test/specs/events_commit_order.spec.
 CREATE EXTENSION maintenance;
 

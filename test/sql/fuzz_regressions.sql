@@ -145,12 +145,12 @@ SELECT f = pg_temp.fingerprint() AS unchanged, split_part(f, ';', 1) AS stored F
 -- bounds, control characters, long and multi-byte text, years 1 and 9999.
 SELECT pg_temp.label(id, 'dups') AS created, system_ids
   FROM maintenance.create_maintenance(E'\x01\x02\x1f', '0001-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00', '{a,a,a}');
-SELECT pg_temp.label(id, 'bounds') AS created, system_ids, title = repeat('é✓', 5000) AS long_title
-  FROM maintenance.create_maintenance(repeat('é✓', 5000), '2031-09-09 10:00+00', '2031-09-09 12:00+00', '[0:1]={b,a}');
+SELECT pg_temp.label(id, 'bounds') AS created, system_ids, title = repeat('é✓', 819) AS long_title
+  FROM maintenance.create_maintenance(repeat('é✓', 819), '2031-09-09 10:00+00', '2031-09-09 12:00+00', '[0:1]={b,a}');
 SELECT system_ids FROM maintenance.update_maintenance(pg_temp.id('bounds'), system_ids => '[-5:-5]={x}');
 SELECT pg_temp.label(id, 'many') AS created, cardinality(system_ids) AS systems
   FROM maintenance.create_maintenance('Many', '2031-09-10 10:00+00', '2031-09-10 12:00+00',
-                                      (SELECT array_agg('sys-' || i) FROM generate_series(1, 2000) i));
+                                      (SELECT array_agg('sys-' || i) FROM generate_series(1, 1000) i));
 SELECT length(maintenance.iso_time(start_at)) AS iso_length, maintenance.iso_time(start_at), maintenance.iso_time(end_at)
   FROM maintenance.maintenances WHERE id = pg_temp.id('dups');
 SELECT system_id, (SELECT string_agg(pg_temp.mask(m.id::text), ',') FROM unnest(maintenances) m) AS maintenances

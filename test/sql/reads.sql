@@ -1,6 +1,6 @@
 -- reads: list_maintenances, get_maintenance(+updates), get_maintenances_for_system,
 -- get_bulk_maintenances_for_systems, has_active_maintenance_with_suppression
--- and their rpc methods (SPEC §4).  Lists are ordered by start_at, then id.
+-- and their rpc methods.  Lists are ordered by start_at, then id.
 CREATE EXTENSION maintenance;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

@@ -1,6 +1,6 @@
 -- rpc: maintenance.rpc(method, input) for every method: the exact JSON shapes
--- of SPEC §4, the time format, and the 22023 errors of bad input, each naming
--- the field.
+-- of the results, the time format, and the 22023 errors of bad input, each
+-- naming the field.
 CREATE EXTENSION maintenance;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

@@ -1,4 +1,4 @@
--- schema: the objects of SPEC §2 exist, and the tables themselves refuse bad
+-- schema: the data model exists, and the tables themselves refuse bad
 -- rows, even when a row is inserted directly rather than through the API.
 CREATE EXTENSION maintenance;
 

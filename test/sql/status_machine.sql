@@ -1,4 +1,4 @@
--- status_machine: SPEC §3.
+-- status_machine: which status changes are allowed, which refused (55000).
 --
 --   scheduled --> in_progress --> completed
 --       |              |

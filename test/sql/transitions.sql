@@ -1,4 +1,4 @@
--- maintenance.run_transitions() (SPEC section 6): the automatic start and
+-- maintenance.run_transitions(): the automatic start and
 -- completion of maintenance windows, with a fixed "now" (as_of).
 CREATE EXTENSION maintenance;
 SET timezone = 'UTC';
@@ -88,7 +88,7 @@ SELECT u.message, u.status_change, u.created_by IS NULL AS authorless
   JOIN maintenance.maintenances m ON m.id = u.maintenance_id
  WHERE m.title = 'both'
  ORDER BY u.position;
--- The same in the upstream's JSON, timeline order.
+-- The same in the JSON of maintenance.rpc, timeline order.
 SELECT pg_catalog.jsonb_path_query_array(
          maintenance.rpc('getMaintenance', pg_catalog.jsonb_build_object('id', id)),
          '$.updates[*] ? (@.statusChange != "scheduled").message') AS timeline_json
@@ -149,7 +149,7 @@ SELECT title, status FROM statuses WHERE title LIKE 'beg%';
 -- An explicit NULL is the same as no argument.
 SELECT * FROM maintenance.run_transitions(NULL);
 
--- It writes: PUBLIC may not run it (SPEC section 7).
+-- It writes: PUBLIC may not run it (nothing is writable by PUBLIC).
 SELECT pg_catalog.has_function_privilege('public', 'maintenance.run_transitions(timestamptz)', 'EXECUTE') AS public_may_run;
 
 DROP VIEW new_events, timeline, statuses;

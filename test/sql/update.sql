@@ -1,4 +1,4 @@
--- update: update_maintenance and the rpc method updateMaintenance (SPEC §4).
+-- update: update_maintenance and the rpc method updateMaintenance.
 -- A null argument (an absent JSON key) leaves its column as it is.
 CREATE EXTENSION maintenance;
 SET TimeZone = 'UTC';

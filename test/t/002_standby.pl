@@ -79,7 +79,7 @@ ok(length($primary_reads) > 1000, 'the reads answer on the primary');
 is($standby->safe_psql('postgres', $reads),
 	$primary_reads, 'every read answers on the standby as on the primary');
 
-# Replay needs the primary's view of running writers (src/events.c): a
+# Replay needs the primary's view of running writers (src/outbox.c): a
 # standby refuses it, with a hint, rather than hand out an id too early.
 my $ret = $standby->psql(
 	'postgres',

@@ -1,15 +1,16 @@
 /*-------------------------------------------------------------------------
  *
- * events.c
- *	  Events of SPEC section 5: one row in maintenance.events and one NOTIFY
- *	  on the event's channel, both in the writing transaction, so they are
- *	  delivered only if it commits.
+ * outbox.c
+ *	  The outbox of events (README "Events"): one row in maintenance.events
+ *	  and one NOTIFY on the event's channel, both in the writing
+ *	  transaction, so they are delivered only if it commits; the replay
+ *	  horizon; the retention setting.
  *
- *	  The NOTIFY payload is the envelope
- *	    {"id":..,"channel":..,"name":..,"occurredAt":..,"payload":{..}}
- *	  and, when that would not fit NOTIFY's limit, the same envelope without
- *	  "payload" and with "truncated":true; the outbox row always has the whole
- *	  payload.
+ *	  The NOTIFY payload is the envelope of payload.c, without "payload" and
+ *	  with "truncated":true when the whole would not fit NOTIFY's limit, or,
+ *	  with maintenance.notify_payload = id, always without "payload" (LISTEN
+ *	  needs no privilege; replay_events() and get_event() do); the outbox
+ *	  row always has the whole payload.
  *
  *	  Replay (maintenance.replay_events) hands the events out by id, after a
  *	  cursor.  Transactions commit in another order than they take ids, so
@@ -57,10 +58,6 @@
 PG_FUNCTION_INFO_V1(maintenance_replay_horizon);
 PG_FUNCTION_INFO_V1(maintenance_event_retention);
 
-#define CHANNEL_SIGNAL			"maintenance_signal"
-#define CHANNEL_HOOK			"maintenance_hook"
-#define CHANNEL_NOTIFICATION	"maintenance_notification"
-
 /*
  * NOTIFY refuses a payload of this many bytes or more.  The server's
  * constant (NOTIFY_PAYLOAD_MAX_LENGTH) is private to async.c; this is its
@@ -76,7 +73,7 @@ PG_FUNCTION_INFO_V1(maintenance_event_retention);
  */
 #define EVENT_WRITER_LOCK_SPACE	0x6576
 
-static SPIPlanPtr insert_event_plan;
+static SPIPlanPtr insert_events_plan;
 static SPIPlanPtr last_event_id_plan;
 
 /* The top-level transaction that holds its writer lock already. */
@@ -88,7 +85,7 @@ static LocalTransactionId registered_lxid = InvalidLocalTransactionId;
  * cached values a backend could take ids below the last value.
  */
 static int64
-last_event_id(void)
+outbox_last_event_id(void)
 {
 	bool		isnull;
 	Datum		value;
@@ -104,7 +101,7 @@ last_event_id(void)
 }
 
 static void
-set_writer_locktag(LOCKTAG *tag, int64 bound)
+outbox_writer_locktag(LOCKTAG *tag, int64 bound)
 {
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId,
 						 (uint32) ((uint64) bound >> 32),
@@ -119,7 +116,7 @@ set_writer_locktag(LOCKTAG *tag, int64 bound)
  * it while the transaction goes on writing events.
  */
 static void
-register_event_writer(void)
+outbox_register_writer(void)
 {
 	LOCKTAG		tag;
 	ResourceOwner save_owner = CurrentResourceOwner;
@@ -127,7 +124,7 @@ register_event_writer(void)
 	if (registered_lxid == MyProc->lxid)
 		return;
 
-	set_writer_locktag(&tag, last_event_id());
+	outbox_writer_locktag(&tag, outbox_last_event_id());
 	CurrentResourceOwner = TopTransactionResourceOwner;
 	PG_TRY();
 	{
@@ -145,10 +142,10 @@ register_event_writer(void)
  * Event batches: the events of one write, inserted by one statement
  *
  * A write adds its events in order (signal, hook, notifications); their ids
- * are taken in that order by one INSERT, either event_batch_write()'s own or
- * a statement of the caller's that inserts event_batch_args() (write.c does
- * that together with the timeline entry).  Each written event then gets its
- * envelope (event_batch_written) and its NOTIFY (event_batch_notify).
+ * are taken in that order by one INSERT (OUTBOX_INSERT_SQL), either in
+ * event_batch_write()'s own statement or in a statement of the caller's
+ * (store_write_status() writes the status and the timeline with it).  Each
+ * written event then gets its envelope and its NOTIFY (event_batch_notify).
  * Everything is allocated in the memory context that was current at
  * event_batch_init(), so a batch survives the caller's SPI_finish().
  * ---------------------------------------------------------------------- */
@@ -166,7 +163,7 @@ event_batch_init(EventBatch *b)
 }
 
 /* Add an event; takes over payload->data, which must be in b->cxt. */
-static void
+void
 event_batch_add(EventBatch *b, const char *channel, const char *name,
 				StringInfo payload)
 {
@@ -200,7 +197,7 @@ event_batch_add(EventBatch *b, const char *channel, const char *name,
 }
 
 static Datum
-text_array(MemoryContext cxt, int n, const char *const *values)
+outbox_text_array(MemoryContext cxt, int n, const char *const *values)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
 	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
@@ -223,38 +220,26 @@ void
 event_batch_args(EventBatch *b, Datum *channels, Datum *names, Datum *payloads)
 {
 	/* Before the INSERT takes the ids: see the header comment. */
-	register_event_writer();
+	outbox_register_writer();
 
-	*channels = text_array(b->cxt, b->n, b->channels);
-	*names = text_array(b->cxt, b->n, b->names);
-	*payloads = text_array(b->cxt, b->n, (const char *const *) b->payloads);
+	*channels = outbox_text_array(b->cxt, b->n, b->channels);
+	*names = outbox_text_array(b->cxt, b->n, b->names);
+	*payloads = outbox_text_array(b->cxt, b->n, (const char *const *) b->payloads);
 }
 
 /* Event i of the batch was written with this id and time: its envelope. */
-void
-event_batch_written(EventBatch *b, int i, int64 id, TimestampTz occurred_at)
+static void
+outbox_written(EventBatch *b, int i, int64 id, TimestampTz occurred_at)
 {
+	EventEnvelope e = {false, id, b->channels[i], b->names[i],
+	false, occurred_at, b->payloads[i]};
 	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
-	StringInfoData envelope;
-	JsonBuilder jb;
-	size_t		payload_len = strlen(b->payloads[i]);
 
-	initStringInfo(&envelope);
-	json_begin_object(&jb, &envelope);
-	json_add_int64(&jb, "id", id);
-	json_add_string(&jb, "channel", b->channels[i]);
-	json_add_string(&jb, "name", b->names[i]);
-	json_add_time(&jb, "occurredAt", occurred_at);
-
-	/* The head alone is far below the limit; the payload may not be. */
-	if (envelope.len + strlen(",\"payload\":") + payload_len + strlen("}")
-		< NOTIFY_PAYLOAD_LIMIT)
-		json_add_raw(&jb, "payload", b->payloads[i]);
+	/* Any role that can connect may LISTEN: the setting says what it gets. */
+	if (maintenance_notify_payload == NOTIFY_PAYLOAD_ID)
+		b->envelopes[i] = payload_envelope_id_only(&e);
 	else
-		json_add_raw(&jb, "truncated", "true");
-	json_end_object(&jb);
-
-	b->envelopes[i] = envelope.data;
+		b->envelopes[i] = payload_envelope(&e, NOTIFY_PAYLOAD_LIMIT);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -280,12 +265,8 @@ event_batch_write(EventBatch *b)
 	if (b->n == 0)
 		return;
 	event_batch_args(b, &values[0], &values[1], &values[2]);
-	run_plan(cached_plan(&insert_event_plan,
-						 "INSERT INTO maintenance.events (channel, name, payload)"
-						 " SELECT e.channel, e.name, e.payload::pg_catalog.jsonb"
-						 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-						 " pg_catalog.unnest($3)) AS e(channel, name, payload)"
-						 " RETURNING id, occurred_at",
+	run_plan(cached_plan(&insert_events_plan,
+						 OUTBOX_INSERT_SQL("$1", "$2", "$3"),
 						 3, argtypes),
 			 values, NULL, false, SPI_OK_INSERT_RETURNING);
 	event_batch_match_result(b, 1);
@@ -293,17 +274,17 @@ event_batch_write(EventBatch *b)
 	event_batch_notify(b);
 }
 
-typedef struct WrittenEvent
+typedef struct OutboxWritten
 {
 	int64		id;
 	TimestampTz occurred_at;
-} WrittenEvent;
+} OutboxWritten;
 
 static int
-compare_written_events(const void *a, const void *b)
+outbox_compare_written(const void *a, const void *b)
 {
-	int64		x = ((const WrittenEvent *) a)->id;
-	int64		y = ((const WrittenEvent *) b)->id;
+	int64		x = ((const OutboxWritten *) a)->id;
+	int64		y = ((const OutboxWritten *) b)->id;
 
 	return (x > y) - (x < y);
 }
@@ -316,153 +297,21 @@ compare_written_events(const void *a, const void *b)
 void
 event_batch_match_result(EventBatch *b, int id_col)
 {
-	WrittenEvent *written;
+	OutboxWritten *written;
 	bool		isnull;
 
 	if (SPI_processed != (uint64) b->n)
 		elog(ERROR, "inserted %d events, expected %d", (int) SPI_processed, b->n);
-	written = palloc(sizeof(WrittenEvent) * Max(b->n, 1));
+	written = palloc(sizeof(OutboxWritten) * Max(b->n, 1));
 	for (int i = 0; i < b->n; i++)
 	{
 		written[i].id = DatumGetInt64(spi_datum(i, id_col, &isnull));
 		written[i].occurred_at = DatumGetTimestampTz(spi_datum(i, id_col + 1, &isnull));
 	}
-	qsort(written, b->n, sizeof(WrittenEvent), compare_written_events);
+	qsort(written, b->n, sizeof(OutboxWritten), outbox_compare_written);
 	for (int i = 0; i < b->n; i++)
-		event_batch_written(b, i, written[i].id, written[i].occurred_at);
+		outbox_written(b, i, written[i].id, written[i].occurred_at);
 	pfree(written);
-}
-
-/* The members every maintenance payload starts with. */
-static void
-begin_maintenance_payload(EventBatch *b, JsonBuilder *jb, StringInfo buf,
-						  const MaintenanceRow *m)
-{
-	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
-
-	initStringInfo(buf);
-	MemoryContextSwitchTo(oldcxt);
-	json_begin_object(jb, buf);
-	json_add_string(jb, "maintenanceId", m->id);
-	json_add_string_array(jb, "systemIds", m->nsystems, m->system_ids);
-}
-
-/* maintenance_signal / maintenance.updated: {maintenanceId, systemIds, action} */
-void
-add_signal_event(EventBatch *b, const MaintenanceRow *m, const char *action)
-{
-	StringInfoData buf;
-	JsonBuilder jb;
-
-	begin_maintenance_payload(b, &jb, &buf, m);
-	json_add_string(&jb, "action", action);
-	json_end_object(&jb);
-	event_batch_add(b, CHANNEL_SIGNAL, "maintenance.updated", &buf);
-}
-
-/*
- * maintenance_hook: maintenance.created when action is NULL, else
- * maintenance.updated with that action.
- */
-void
-add_hook_event(EventBatch *b, const MaintenanceRow *m, const char *action)
-{
-	StringInfoData buf;
-	JsonBuilder jb;
-
-	begin_maintenance_payload(b, &jb, &buf, m);
-	json_add_string(&jb, "title", m->title);
-	json_add_string(&jb, "description", m->description);
-	json_add_string(&jb, "status", status_name(m->status));
-	json_add_time(&jb, "startAt", m->start_at);
-	json_add_time(&jb, "endAt", m->end_at);
-	json_add_string(&jb, "action", action);
-	json_end_object(&jb);
-	event_batch_add(b, CHANNEL_HOOK,
-					action == NULL ? "maintenance.created" : "maintenance.updated",
-					&buf);
-}
-
-/* The verb of the notification's title and body for each event. */
-static const char *
-notification_verb(const char *event)
-{
-	return strcmp(event, "created") == 0 ? "scheduled" : event;
-}
-
-/* maintenance_notification: one maintenance.notification per system. */
-void
-add_notification_events(EventBatch *b, const MaintenanceRow *m, const char *event)
-{
-	const char *verb = notification_verb(event);
-	char	   *title = psprintf("Maintenance %s", verb);
-	char	   *body = psprintf("A maintenance **\"%s\"** has been %s for a system you're subscribed to.",
-								m->title, verb);
-	char	   *url = psprintf("/maintenance/%s", m->id);
-	StringInfoData action;
-	JsonBuilder jb;
-
-	/* {label, url} is the same for every system */
-	initStringInfo(&action);
-	json_begin_object(&jb, &action);
-	json_add_string(&jb, "label", "View Maintenance");
-	json_add_string(&jb, "url", url);
-	json_end_object(&jb);
-
-	for (int i = 0; i < m->nsystems; i++)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		MemoryContextSwitchTo(oldcxt);
-		json_begin_object(&jb, &buf);
-		json_add_string(&jb, "maintenanceId", m->id);
-		json_add_string(&jb, "systemId", m->system_ids[i]);
-		json_add_string(&jb, "event", event);
-		json_add_string(&jb, "title", title);
-		json_add_string(&jb, "body", body);
-		json_add_string(&jb, "importance", "info");
-		json_add_raw(&jb, "action", action.data);
-		json_add_bool(&jb, "includeGroupSubscribers", true);
-		json_end_object(&jb);
-		event_batch_add(b, CHANNEL_NOTIFICATION, "maintenance.notification", &buf);
-	}
-	pfree(action.data);
-	pfree(url);
-	pfree(body);
-	pfree(title);
-}
-
-/* One event kind written on its own (one INSERT, then the NOTIFYs). */
-void
-emit_signal(const MaintenanceRow *m, const char *action)
-{
-	EventBatch	b;
-
-	event_batch_init(&b);
-	add_signal_event(&b, m, action);
-	event_batch_write(&b);
-}
-
-void
-emit_hook(const MaintenanceRow *m, const char *action)
-{
-	EventBatch	b;
-
-	event_batch_init(&b);
-	add_hook_event(&b, m, action);
-	event_batch_write(&b);
-}
-
-void
-emit_notifications(const MaintenanceRow *m, const char *event)
-{
-	EventBatch	b;
-
-	event_batch_init(&b);
-	add_notification_events(&b, m, event);
-	event_batch_write(&b);
 }
 
 /*
@@ -478,6 +327,7 @@ maintenance_replay_horizon(PG_FUNCTION_ARGS)
 	int64		horizon;
 	LockData   *locks;
 
+	(void) fcinfo;				/* no arguments */
 	if (RecoveryInProgress())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -493,7 +343,7 @@ maintenance_replay_horizon(PG_FUNCTION_ARGS)
 				 errhint("Replay events in a READ COMMITTED transaction.")));
 
 	SPI_connect();
-	horizon = last_event_id();
+	horizon = outbox_last_event_id();
 	SPI_finish();
 
 	/* Only after the last id: see the header comment. */
@@ -526,6 +376,7 @@ maintenance_event_retention(PG_FUNCTION_ARGS)
 {
 	Interval   *result = (Interval *) palloc0(sizeof(Interval));
 
+	(void) fcinfo;				/* no arguments */
 	/* Whole days as days, so that "7d" reads back as '7 days'. */
 	result->day = maintenance_event_retention_minutes / (MINS_PER_HOUR * HOURS_PER_DAY);
 	result->time = (int64) (maintenance_event_retention_minutes % (MINS_PER_HOUR * HOURS_PER_DAY))
