@@ -171,7 +171,7 @@ maintenance_update_series(PG_FUNCTION_ARGS)
 	Datum		id;
 	Datum		result;
 	SeriesState st;
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz started = GetCurrentTransactionStartTimestamp();
 
 	check_extension_version();
 	series_require(PG_ARGISNULL(0), "id");
@@ -233,8 +233,8 @@ maintenance_update_series(PG_FUNCTION_ARGS)
 
 	/* validates the rule as it now is (an error undoes the update) */
 	series_read(id, &st);
-	series_reconcile(id, &st, now);
-	series_materialize_locked(id, now);
+	series_reconcile(id, &st, started);
+	series_materialize_locked(id, started);
 	result = series_row(id);
 	SPI_finish();
 	PG_RETURN_DATUM(result);

@@ -483,7 +483,7 @@ series_reconcile(Datum series_id, const SeriesState *st, TimestampTz now)
 	{
 		for (int i = 0; i < nexisting; i++)
 		{
-			Occurrence	key;
+			Occurrence	key = {0};
 			Occurrence *o;
 
 			CHECK_FOR_INTERRUPTS();
