@@ -150,6 +150,33 @@ SELECT pg_temp.try(format('SELECT maintenance.rpc(%L, %L)', m, i))
     ('getSeries', '{}'),
     ('deleteSeries', '{"id": 3}')
   ) AS t(m, i);
+-- The limits of a maintenance's inputs hold for a series (22023, naming the
+-- field and the limit)
+SELECT pg_temp.try(format('SELECT maintenance.create_series(%s)', a))
+  FROM (VALUES
+    ($$repeat('t', 4097), '{a}', 'FREQ=DAILY', 'UTC', '2030-01-01 10:00', 'PT1H'$$),
+    ($$'t', '{a}', 'FREQ=DAILY', 'UTC', '2030-01-01 10:00', 'PT1H', description => repeat('d', 1048577)$$),
+    ($$'t', ARRAY['a', repeat('s', 1025)], 'FREQ=DAILY', 'UTC', '2030-01-01 10:00', 'PT1H'$$),
+    ($$'t', ARRAY(SELECT 's' || i FROM generate_series(1, 1001) i), 'FREQ=DAILY', 'UTC', '2030-01-01 10:00', 'PT1H'$$)
+  ) AS t(a);
+SELECT pg_temp.try(format('SELECT maintenance.update_series(%L, %s)', pg_temp.id('drill'), a))
+  FROM (VALUES ($$title => repeat('é', 2049)$$), ($$description => repeat('d', 1048577)$$),
+               ($$system_ids => ARRAY[repeat('s', 1025)]$$)) AS t(a);
+SELECT pg_temp.try($$SELECT maintenance.rpc('createSeries', jsonb_build_object('title', 't', 'rrule', 'FREQ=DAILY',
+    'timeZone', 'UTC', 'firstStart', '2030-01-01T10:00:00', 'duration', 'PT1H',
+    'systemIds', (SELECT jsonb_agg('s' || i) FROM generate_series(1, 1001) i)))$$);
+
+-- A finished occurrence is a record, as every finished maintenance: its
+-- times and systems are refused (55000); the series' edits never touch it.
+SELECT status FROM maintenance.maintenances WHERE occurrence_start = '2030-03-03 02:00';
+SELECT pg_temp.try(format($$SELECT maintenance.update_maintenance(%L, end_at => '2030-03-03 04:00+00')$$, m.id)),
+       pg_temp.try(format($$SELECT maintenance.update_maintenance(%L, system_ids => '{db}')$$, m.id))
+  FROM maintenance.maintenances m WHERE m.occurrence_start = '2030-03-03 02:00';
+SELECT pg_temp.try(format($$SELECT maintenance.update_series(%L, duration => 'PT4H')$$, pg_temp.id('drill')));
+SELECT m.status, m.end_at - m.start_at AS length, count(*), min(m.occurrence_start), max(m.occurrence_start)
+  FROM maintenance.maintenances m WHERE m.series_id = pg_temp.id('drill')
+ GROUP BY 1, 2 ORDER BY 4;
+
 SELECT count(*) AS series, (SELECT count(*) FROM maintenance.maintenances) AS maintenances FROM maintenance.series;
 
 DROP EXTENSION maintenance;
