@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/bench.sh (make bench): the benchmark (BENCHMARKS.md), on a throwaway cluster.
 #
-#   bench/bench.sh            the full run (about 8 minutes on 2 cores; the
-#                             webhooks benchmark, bench/webhooks.sh, last)
+#   bench/bench.sh            the full run (about 8 minutes on 2 cores, then
+#                             the series benchmark, bench/series.js: 300,000
+#                             occurrences, 5 to 15 minutes; the webhooks
+#                             benchmark, bench/webhooks.sh, last)
 #   BENCH_QUICK=1 bench/bench.sh   small sizes, to try the benchmark itself
 #   BENCH_JSON=FILE           also keep the raw results as JSON in FILE
 #   BENCH_LIBRARY=FILE        run the extension's C functions from another
@@ -84,6 +86,10 @@ BENCH_DB=bench BENCH_LOG=$BENCH_DIR/server.log BENCH_OUT=$BENCH_DIR/results.json
 BENCH_SECONDS=$((SECONDS - STARTED_AT)) node bench/report.js "$BENCH_DIR/results.json"
 # Maintenance time for SLAs and the calendar, on the table bench.js grew.
 BENCH_DB=bench node bench/coverage.js
+# Recurring windows: occurrences against create_maintenance, the sweep
+# with nothing to create, previews (a database of its own).
+say "series benchmark (bench/series.js)"
+BENCH_SERIES_DB=bench_series node bench/series.js
 
 # Webhook delivery (maintenance-listen --webhook against --exec curl): a
 # script of its own, on a cluster of its own.

@@ -212,6 +212,7 @@ extern void write_check_size(FunctionCallInfo fcinfo, int argno, const char *nam
 extern char *write_required_text(FunctionCallInfo fcinfo, int argno, const char *name,
 								 int max_bytes);
 extern void write_check_system_ids(ArrayType *array);
+extern void write_create_checked(const Datum *values, const bool *nulls, Datum *row);
 
 /* worker_shared.c: the optional background worker (launcher.c, worker.c) */
 extern char *maintenance_worker_databases;

@@ -5,10 +5,9 @@
  *	  horizon (by create, update and run_transitions), and brought to the
  *	  series again when it changes (updateSeries).
  *
- *	  An occurrence is created through maintenance.create_maintenance(),
- *	  the write path of every maintenance, so it emits the events of
- *	  createMaintenance; then it is tied to its series and its original
- *	  local start.  The series row is locked first: runs that overlap
+ *	  An occurrence is created through the write path of
+ *	  create_maintenance() (write_create_checked()), so it emits the events
+ *	  of createMaintenance, with its series and its original local start.  The series row is locked first: runs that overlap
  *	  materialize a series one after the other, and the unique index on
  *	  (series_id, occurrence_start) holds whatever happens.
  *
@@ -38,8 +37,7 @@
 
 static SPIPlanPtr lock_series_plan;
 static SPIPlanPtr read_series_plan;
-static SPIPlanPtr create_occurrence_plan;
-static SPIPlanPtr tie_occurrence_plan;
+static SPIPlanPtr known_starts_plan;
 static SPIPlanPtr mark_series_plan;
 static SPIPlanPtr due_series_plan;
 static SPIPlanPtr unstarted_plan;
@@ -83,51 +81,101 @@ series_read(Datum series_id, SeriesState *st)
 }
 
 /*
- * Create one occurrence through create_maintenance(), unless it exists or
- * was deleted; then tie it to its series.  Returns whether it was created.
+ * The local starts at or after from_local that the series has already
+ * dealt with: its occurrences and those that were deleted, sorted.
+ * Returns how many, in *starts.
  */
-static bool
+static int
+series_known_starts(Datum series_id, Timestamp from_local, Timestamp **starts)
+{
+	Datum		values[2] = {series_id, TimestampGetDatum(from_local)};
+	bool		isnull;
+	int			n;
+
+	run_plan(cached_plan(&known_starts_plan,
+						 "SELECT m.occurrence_start FROM maintenance.maintenances m"
+						 " WHERE m.series_id OPERATOR(pg_catalog.=) $1"
+						 " AND m.occurrence_start OPERATOR(pg_catalog.>=) $2"
+						 " UNION ALL"
+						 " SELECT d.occurrence_start FROM maintenance.series_deleted_occurrences d"
+						 " WHERE d.series_id OPERATOR(pg_catalog.=) $1"
+						 " AND d.occurrence_start OPERATOR(pg_catalog.>=) $2"
+						 " ORDER BY 1",
+						 2, (Oid[]) {UUIDOID, TIMESTAMPOID}),
+			 values, NULL, false, SPI_OK_SELECT);
+	n = (int) SPI_processed;
+	*starts = palloc(sizeof(Timestamp) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		(*starts)[i] = DatumGetTimestamp(spi_datum(i, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return n;
+}
+
+static int
+series_timestamp_cmp(const void *a, const void *b)
+{
+	Timestamp	x = *(const Timestamp *) a;
+	Timestamp	y = *(const Timestamp *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * Create one occurrence through the write path of create_maintenance(),
+ * with its events, tied to its series and its original local start.
+ */
+static void
 series_create_occurrence(Datum series_id, const SeriesState *st, const Occurrence *o)
 {
 	Datum		values[8];
 	bool		nulls[8] = {false};
-	Datum		tie[3];
-	bool		isnull;
 
-	values[0] = series_id;
-	values[1] = st->values[0];
-	values[2] = TimestampTzGetDatum(o->start_at);
-	values[3] = TimestampTzGetDatum(o->end_at);
-	values[4] = st->values[3];
-	values[5] = st->values[1];
-	nulls[5] = st->nulls[1];
-	values[6] = st->values[2];
+	values[0] = st->values[0];
+	values[1] = st->values[1];
+	nulls[1] = st->nulls[1];
+	values[2] = st->values[2];
+	values[3] = TimestampTzGetDatum(o->start_at);
+	values[4] = TimestampTzGetDatum(o->end_at);
+	values[5] = st->values[3];
+	values[6] = series_id;
 	values[7] = TimestampGetDatum(o->local_start);
-	run_plan(cached_plan(&create_occurrence_plan,
-						 "SELECT (maintenance.create_maintenance(title => $2, start_at => $3,"
-						 " end_at => $4, system_ids => $5, description => $6,"
-						 " suppress_notifications => $7)).id"
-						 " WHERE NOT EXISTS (SELECT FROM maintenance.maintenances m"
-						 "  WHERE m.series_id OPERATOR(pg_catalog.=) $1"
-						 "  AND m.occurrence_start OPERATOR(pg_catalog.=) $8)"
-						 " AND NOT EXISTS (SELECT FROM maintenance.series_deleted_occurrences d"
-						 "  WHERE d.series_id OPERATOR(pg_catalog.=) $1"
-						 "  AND d.occurrence_start OPERATOR(pg_catalog.=) $8)",
-						 8, (Oid[]) {UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-						 TEXTARRAYOID, TEXTOID, BOOLOID, TIMESTAMPOID}),
-			 values, nulls, false, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-		return false;
+	write_create_checked(values, nulls, NULL);
+}
 
-	tie[0] = spi_datum(0, 1, &isnull);
-	tie[1] = series_id;
-	tie[2] = TimestampGetDatum(o->local_start);
-	run_plan(cached_plan(&tie_occurrence_plan,
-						 "UPDATE maintenance.maintenances SET series_id = $2, occurrence_start = $3"
-						 " WHERE id OPERATOR(pg_catalog.=) $1",
-						 3, (Oid[]) {UUIDOID, UUIDOID, TIMESTAMPOID}),
-			 tie, NULL, false, SPI_OK_UPDATE);
-	return true;
+/*
+ * Create the occurrences occ[0..n) (in the order of their starts) that do
+ * not exist and were not deleted.  Returns how many were created.
+ */
+static int
+series_create_occurrences(Datum series_id, const SeriesState *st,
+						  const Occurrence *occ, int n)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "series occurrence",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt;
+	Timestamp  *known;
+	int			nknown;
+	int			created = 0;
+
+	if (n == 0)
+		return 0;
+	nknown = series_known_starts(series_id, occ[0].local_start, &known);
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (bsearch(&occ[i].local_start, known, nknown, sizeof(Timestamp),
+					series_timestamp_cmp) != NULL)
+			continue;
+		/* each occurrence's rows and events live only while it is written */
+		oldcxt = MemoryContextSwitchTo(cxt);
+		series_create_occurrence(series_id, st, &occ[i]);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(cxt);
+		created++;
+	}
+	MemoryContextDelete(cxt);
+	return created;
 }
 
 /* Whether this database's schema has series (0.4.0 on). */
@@ -192,7 +240,7 @@ series_materialize_locked(Datum series_id, TimestampTz now)
 	TimestampTz from;
 	ExpandFrom	mode;
 	int			n;
-	int			created = 0;
+	int			created;
 	bool		has_due;
 	TimestampTz due = 0;
 
@@ -205,12 +253,7 @@ series_materialize_locked(Datum series_id, TimestampTz now)
 	if (n == 0 && (!st.has_through || st.materialized_through < now))
 		n = series_expand(&st.rule, from, mode, DT_NOEND, 1, occ);
 
-	for (int i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (series_create_occurrence(series_id, &st, &occ[i]))
-			created++;
-	}
+	created = series_create_occurrences(series_id, &st, occ, n);
 	if (n > 0)
 	{
 		st.has_through = true;

@@ -148,23 +148,24 @@ store_load(Datum id, MaintenanceRow *m, Datum *row)
 
 /*
  * Insert a maintenance: title, description, suppress_notifications,
- * start_at, end_at, system_ids.  Returns its id; the caller then writes its
- * systems with store_replace_systems().
+ * start_at, end_at, system_ids, series_id, occurrence_start (both null but
+ * for an occurrence of a series).  Returns its id; the caller then writes
+ * its systems with store_replace_systems().
  */
 Datum
 store_insert(const Datum *values, const bool *nulls)
 {
 	static const Oid argtypes[] = {TEXTOID, TEXTOID, BOOLOID,
-	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID};
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID, UUIDOID, TIMESTAMPOID};
 	bool		isnull;
 
 	run_plan(cached_plan(&insert_plan,
 						 "INSERT INTO maintenance.maintenances"
 						 " (title, description, suppress_notifications,"
-						 " start_at, end_at, system_ids)"
-						 " VALUES ($1, $2, $3, $4, $5, " STORE_SORTED_SYSTEM_IDS("$6") ")"
+						 " start_at, end_at, system_ids, series_id, occurrence_start)"
+						 " VALUES ($1, $2, $3, $4, $5, " STORE_SORTED_SYSTEM_IDS("$6") ", $7, $8)"
 						 " RETURNING id",
-						 6, argtypes),
+						 8, argtypes),
 			 values, nulls, false, SPI_OK_INSERT_RETURNING);
 	return spi_datum(0, 1, &isnull);
 }

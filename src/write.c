@@ -421,6 +421,32 @@ write_check_final_unchanged(FunctionCallInfo fcinfo, const MaintenanceRow *m)
  * ---------------------------------------------------------------------- */
 
 /*
+ * Write a new maintenance from checked values (those of store_insert()),
+ * with the events of createMaintenance; *row, when given, gets it as
+ * maintenances_with_systems.  The caller is connected to SPI.  The write
+ * path of create_maintenance() and of the occurrences of series.
+ */
+void
+write_create_checked(const Datum *values, const bool *nulls, Datum *row)
+{
+	Datum		id;
+	MaintenanceRow m;
+	EventBatch	events;
+
+	event_batch_init(&events);
+	id = store_insert(values, nulls);
+	store_replace_systems(id, values[5]);
+
+	store_load(id, &m, row);
+	payload_add_signal(&events, &m, "created");
+	payload_add_hook(&events, &m, NULL);
+	payload_add_notifications(&events, &m, "created");
+	event_batch_write(&events);
+	/* a new deadline: the worker looks again at commit */
+	worker_wake_on_commit();
+}
+
+/*
  * maintenance.create_maintenance(title, start_at, end_at, system_ids,
  *								  description, suppress_notifications)
  */
@@ -428,12 +454,9 @@ Datum
 maintenance_create(PG_FUNCTION_ARGS)
 {
 	char	   *title = write_required_text(fcinfo, 0, "title", MAX_TITLE_BYTES);
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
-	Datum		id;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, true, true};
 	Datum		row;
-	MaintenanceRow m;
-	EventBatch	events;
 
 	check_extension_version();
 	write_require_arg(fcinfo, 1, "start_at");
@@ -450,20 +473,12 @@ maintenance_create(PG_FUNCTION_ARGS)
 	values[3] = PG_GETARG_DATUM(1);
 	values[4] = PG_GETARG_DATUM(2);
 	values[5] = PG_GETARG_DATUM(3);
+	values[6] = (Datum) 0;
+	values[7] = (Datum) 0;
 
-	event_batch_init(&events);
 	SPI_connect();
-	id = store_insert(values, nulls);
-	store_replace_systems(id, PG_GETARG_DATUM(3));
-
-	store_load(id, &m, &row);
-	payload_add_signal(&events, &m, "created");
-	payload_add_hook(&events, &m, NULL);
-	payload_add_notifications(&events, &m, "created");
-	event_batch_write(&events);
+	write_create_checked(values, nulls, &row);
 	SPI_finish();
-	/* a new deadline: the worker looks again at commit */
-	worker_wake_on_commit();
 
 	PG_RETURN_DATUM(row);
 }
