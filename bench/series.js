@@ -17,8 +17,10 @@
 // 1,000 series; the ratio from 3 rounds (900 occurrences); the series
 // beyond those are created with maintenance.series_horizon = 1min (their
 // next occurrence only), which the nothing-to-create probe does not
-// depend on.  Environment: PGHOST/PGUSER, BENCH_SERIES_DB (created and
-// dropped).  Prints a Markdown table.
+// depend on.  BENCH_SERIES=N: N series (the probe compares N / 10 with N),
+// e.g. BENCH_QUICK=1 BENCH_SERIES=10000 for the probe at the full sizes
+// in about a minute.  Environment: PGHOST/PGUSER, BENCH_SERIES_DB (created
+// and dropped).  Prints a Markdown table.
 'use strict';
 
 const path = require('path');
@@ -26,8 +28,8 @@ const { Client } = require(path.join(__dirname, '..', 'test', 'client', 'node_mo
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const DB = process.env.BENCH_SERIES_DB || 'bench_series';
-const SERIES = QUICK ? 1000 : 10000;
-const FEW = QUICK ? 100 : 1000;
+const SERIES = Number(process.env.BENCH_SERIES || (QUICK ? 1000 : 10000));
+const FEW = SERIES / 10;
 const ROUNDS = QUICK ? 3 : 10;
 const ROWS_PER_ROUND = 300;
 const SERIES_PER_ROUND = 10;

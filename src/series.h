@@ -80,6 +80,7 @@ extern void series_rule_init(SeriesRule *s, const char *rrule, const char *time_
 							 Timestamp first_start, const Interval *duration,
 							 ArrayType *exdates);
 extern TimestampTz series_local_to_utc(Timestamp local, pg_tz *tz);
+extern int	series_timestamp_cmp(const void *a, const void *b);
 extern int	series_expand(const SeriesRule *s, TimestampTz from, ExpandFrom mode,
 						  TimestampTz before, int max, Occurrence *out);
 

@@ -111,15 +111,6 @@ series_known_starts(Datum series_id, Timestamp from_local, Timestamp **starts)
 	return n;
 }
 
-static int
-series_timestamp_cmp(const void *a, const void *b)
-{
-	Timestamp	x = *(const Timestamp *) a;
-	Timestamp	y = *(const Timestamp *) b;
-
-	return x < y ? -1 : (x > y ? 1 : 0);
-}
-
 /*
  * Create one occurrence through the write path of create_maintenance(),
  * with its events, tied to its series and its original local start.

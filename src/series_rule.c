@@ -140,7 +140,8 @@ series_check_duration(const Interval *d)
 						SERIES_MAX_DURATION_DAYS)));
 }
 
-static int
+/* qsort() and bsearch() order of Timestamps */
+int
 series_timestamp_cmp(const void *a, const void *b)
 {
 	Timestamp	x = *(const Timestamp *) a;
