@@ -39,10 +39,12 @@ export PGBIN PATH=$PGBIN:$PATH
 if [ "$(id -u)" = 0 ]; then
 	outer=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-ha-run.XXXXXX")
 	trap 'rm -rf "$outer"' EXIT
-	cp "$0" "$outer/failover.sh"
+	mkdir "$outer/ha" "$outer/lib"
+	cp "$0" "$outer/ha/failover.sh"
+	cp "$(dirname "$0")/../lib/tap.sh" "$outer/lib/tap.sh"
 	chown -R postgres "$outer"
 	rc=0
-	su postgres -s /bin/bash -c "PGBIN=$(printf '%q' "$PGBIN") TMPDIR=$(printf '%q' "$outer") $(printf '%q' "$outer/failover.sh")" || rc=$?
+	su postgres -s /bin/bash -c "PGBIN=$(printf '%q' "$PGBIN") TMPDIR=$(printf '%q' "$outer") $(printf '%q' "$outer/ha/failover.sh")" || rc=$?
 	exit "$rc"
 fi
 
@@ -109,7 +111,8 @@ cleanup() {
 	if [ -n "${HA_KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 	exit "$status"
 }
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
