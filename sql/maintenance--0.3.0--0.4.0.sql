@@ -827,11 +827,13 @@ CREATE INDEX maintenance_reminders_due
  * the old one; a change of the leads alone arms the new leads and forgets
  * the unsent reminders of those removed.  A reminder already sent for this
  * start and lead is not armed again (the primary key), and nothing is
- * armed for a maintenance that is no longer scheduled.
+ * armed for a maintenance that is no longer scheduled.  Runs as its owner:
+ * a role allowed to write maintenances keeps the reminders right without a
+ * grant on maintenance_reminders.
  */
 CREATE FUNCTION maintenance.arm_reminders()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
 DECLARE
