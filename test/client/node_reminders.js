@@ -34,6 +34,7 @@ try {
 }
 
 const { check, bail, summary } = require('./tap');
+const { Listener } = require('./barrier');
 
 const DB = process.env.REMINDERS_TEST_DB || 'reminders_test';
 const CHANNELS = ['maintenance_signal', 'maintenance_hook', 'maintenance_notification'];
@@ -42,39 +43,6 @@ const TIMEOUT_MS = 20000;
 const TITLE = 'Reminder "quoted" \\ back\u2713 \u00e9 ✓ \n newline';
 const START = '2100-06-02T12:00:00.000Z';
 const SYSTEMS = ['web', 'db', 'api'];
-
-/* Collects notifications; until(token) resolves at the barrier token. */
-function listen(client) {
-	let received = [];
-	let waiter = null;
-	client.on('notification', (msg) => {
-		received.push(msg);
-		if (waiter)
-			waiter();
-	});
-	return {
-		until(token) {
-			return new Promise((resolve, reject) => {
-				const look = () => {
-					const at = received.findIndex((m) => m.channel === BARRIER && m.payload === token);
-					if (at < 0)
-						return;
-					clearTimeout(timer);
-					waiter = null;
-					const before = received.slice(0, at);
-					received = received.slice(at + 1);
-					resolve(before);
-				};
-				const timer = setTimeout(() => {
-					waiter = null;
-					reject(new Error(`barrier ${token} not received within ${TIMEOUT_MS} ms`));
-				}, TIMEOUT_MS);
-				waiter = look;
-				look();
-			});
-		},
-	};
-}
 
 /* Run the sweep as of a moment, then the barrier; what arrived before it. */
 async function runAt(writer, listener, asOf, token) {
@@ -191,7 +159,7 @@ async function main() {
 		await Promise.all([listenerClient.connect(), writer.connect(), reader.connect()]);
 		await reader.query("SET client_min_messages = warning");
 		await reader.query('CREATE EXTENSION maintenance');
-		const listener = listen(listenerClient);
+		const listener = new Listener(listenerClient, BARRIER, TIMEOUT_MS);
 		for (const ch of [...CHANNELS, BARRIER])
 			await listenerClient.query(`LISTEN ${ch}`);
 		await run(writer, reader, listener);
