@@ -118,8 +118,8 @@ series_known_starts(Datum series_id, Timestamp from_local, Timestamp **starts)
 static void
 series_create_occurrence(Datum series_id, const SeriesState *st, const Occurrence *o)
 {
-	Datum		values[8];
-	bool		nulls[8] = {false};
+	Datum		values[9];
+	bool		nulls[9] = {false};
 
 	values[0] = st->values[0];
 	values[1] = st->values[1];
@@ -128,8 +128,10 @@ series_create_occurrence(Datum series_id, const SeriesState *st, const Occurrenc
 	values[3] = TimestampTzGetDatum(o->start_at);
 	values[4] = TimestampTzGetDatum(o->end_at);
 	values[5] = st->values[3];
-	values[6] = series_id;
-	values[7] = TimestampGetDatum(o->local_start);
+	/* the series' reminders are stored only: its occurrences have none yet */
+	values[6] = PointerGetDatum(construct_empty_array(INTERVALOID));
+	values[7] = series_id;
+	values[8] = TimestampGetDatum(o->local_start);
 	write_create_checked(values, nulls, NULL);
 }
 
