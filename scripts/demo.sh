@@ -5,7 +5,7 @@
 #   scripts/demo.sh --quick    the same, but pg_cron's transitions are run
 #                              by hand with maintenance.run_transitions(as_of => ...)
 # Both go on with the background worker starting and completing a window on
-# the second (about 10 s), maintenance time for SLAs (coverage), the
+# the second (about 10 s), a reminder sent on the second, maintenance time for SLAs (coverage), the
 # calendar feed, and signed webhooks (maintenance-listen --webhook to a
 # receiver that checks each signature itself).
 #
@@ -289,11 +289,37 @@ table -d demo_worker -c "SELECT to_char(u.created_at, 'HH24:MI:SS.MS') AS at,
 	exit 1
 }
 
+step "Reminders: a lead before the start, sent by the worker on the second"
+M5=$(sql -d demo_worker -c "SELECT id FROM maintenance.create_maintenance('Kernel patch',
+	now() + interval '1 minute 3 seconds', now() + interval '1 hour', ARRAY['api', 'web'],
+	reminders => '{PT1M,P1D}')")
+note "created $M5 starting at $(sql -d demo_worker -c "SELECT to_char(start_at, 'HH24:MI:SS.MS') FROM maintenance.maintenances WHERE id = '$M5'") UTC with reminders => '{PT1M,P1D}':"
+note "P1D is past already (not sent); PT1M is due 3 s from now:"
+table -d demo_worker -c "SELECT remind_before, to_char(remind_at, 'HH24:MI:SS.MS') AS remind_at, sent_at
+	            FROM maintenance.maintenance_reminders WHERE maintenance_id = '$M5'"
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql -d demo_worker -c "SELECT count(*) FROM maintenance.maintenance_reminders
+		WHERE maintenance_id = '$M5' AND sent_at IS NOT NULL")" = 1 ] && break
+	sleep 0.1
+done
+note "sent once, one notification per system, how late (sent_at minus remind_at):"
+table -d demo_worker -c "SELECT remind_before, round(extract(epoch FROM sent_at - remind_at) * 1000) AS late_ms
+	            FROM maintenance.maintenance_reminders WHERE maintenance_id = '$M5' AND sent_at IS NOT NULL"
+sql -d demo_worker -c "SELECT jsonb_pretty(payload) FROM maintenance.events
+	WHERE name = 'maintenance.notification' AND payload ->> 'event' = 'reminder'
+	ORDER BY id LIMIT 1" | sed 's/^/      /'
+
 step "Maintenance time for SLAs: maintenance.coverage() and under_maintenance()"
 note "from each maintenance's timeline (in_progress until completed or cancelled), overlaps merged:"
 table -c "SELECT system_id, seconds, ranges
             FROM maintenance.coverage(ARRAY['db', 'api', 'edge', 'search'],
                                       tstzrange(now() - interval '1 day', now()))"
+note "under_maintenance() answers for one moment (the middle of db's window, and now):"
+sql -c "SELECT '    under_maintenance(''db'', ' || to_char(t, 'HH24:MI:SS.MS') || ') = ' || maintenance.under_maintenance('db', t)
+	          || E'\n    under_maintenance(''db'') = ' || maintenance.under_maintenance('db')
+	     FROM (SELECT lower(r) + (upper(r) - lower(r)) / 2 AS t
+	             FROM maintenance.coverage(ARRAY['db'], tstzrange(now() - interval '1 day', now())) c,
+	                  unnest(c.ranges) r) x"
 note "the same through rpc('getCoverage', ...), as an SLA report would read it:"
 sql -c "SELECT jsonb_pretty(maintenance.rpc('getCoverage', jsonb_build_object(
 	'systemIds', jsonb_build_array('db', 'edge'),
