@@ -59,31 +59,12 @@ series_init(void)
  * Input validation
  * ---------------------------------------------------------------------- */
 
-/* Reminders (stored for the reminders feature): whole minutes, 1 minute to 366 days. */
+/* The series' reminders, checked as a maintenance's (its occurrences get them). */
 static void
 series_check_reminders(FunctionCallInfo fcinfo, int argno)
 {
-	Datum	   *values;
-	bool	   *nulls;
-	int			n;
-
-	if (PG_ARGISNULL(argno))
-		return;
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(argno), INTERVALOID, sizeof(Interval),
-					  false, TYPALIGN_DOUBLE, &values, &nulls, &n);
-	for (int i = 0; i < n; i++)
-	{
-		Interval   *r = nulls[i] ? NULL : DatumGetIntervalP(values[i]);
-		int64		usecs = r ? r->day * USECS_PER_DAY + r->time : 0;
-
-		if (r == NULL || r->month != 0 || r->time < 0 || r->day < 0 ||
-			usecs % USECS_PER_MINUTE != 0 || usecs < USECS_PER_MINUTE ||
-			usecs > SERIES_MAX_DURATION_DAYS * USECS_PER_DAY)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("\"%s\" must be leads of whole minutes, from 1 minute to %d days",
-							"reminders", SERIES_MAX_DURATION_DAYS)));
-	}
+	if (!PG_ARGISNULL(argno))
+		(void) reminders_checked(PG_GETARG_ARRAYTYPE_P(argno));
 }
 
 /* ----------------------------------------------------------------------

@@ -94,8 +94,9 @@ extern void series_init(void);
 typedef struct SeriesState
 {
 	SeriesRule	rule;
-	Datum		values[4];		/* title, description, suppress, system_ids */
-	bool		nulls[4];
+	Datum		values[5];		/* title, description, suppress, system_ids,
+								 * reminders */
+	bool		nulls[5];
 	TimestampTz rule_changed_at;
 	bool		has_through;
 	TimestampTz materialized_through;

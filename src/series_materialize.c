@@ -61,7 +61,8 @@ series_read(Datum series_id, SeriesState *st)
 	run_plan(cached_plan(&read_series_plan,
 						 "SELECT s.rrule, s.time_zone, s.first_start, s.duration, s.exdates,"
 						 " s.title, s.description, s.suppress_notifications, s.system_ids,"
-						 " s.rule_changed_at, s.materialized_through, s.ended_at IS NOT NULL"
+						 " s.reminders, s.rule_changed_at, s.materialized_through,"
+						 " s.ended_at IS NOT NULL"
 						 " FROM maintenance.series s WHERE s.id OPERATOR(pg_catalog.=) $1",
 						 1, (Oid[]) {UUIDOID}),
 			 &series_id, NULL, false, SPI_OK_SELECT);
@@ -71,12 +72,12 @@ series_read(Datum series_id, SeriesState *st)
 					 DatumGetTimestamp(spi_datum(0, 3, &isnull)),
 					 DatumGetIntervalP(spi_datum(0, 4, &isnull)),
 					 DatumGetArrayTypeP(spi_datum(0, 5, &isnull)));
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		st->values[i] = spi_datum(0, 6 + i, &st->nulls[i]);
-	st->rule_changed_at = DatumGetTimestampTz(spi_datum(0, 10, &isnull));
-	st->materialized_through = DatumGetTimestampTz(spi_datum(0, 11, &isnull));
+	st->rule_changed_at = DatumGetTimestampTz(spi_datum(0, 11, &isnull));
+	st->materialized_through = DatumGetTimestampTz(spi_datum(0, 12, &isnull));
 	st->has_through = !isnull;
-	st->ended = DatumGetBool(spi_datum(0, 12, &isnull));
+	st->ended = DatumGetBool(spi_datum(0, 13, &isnull));
 	return true;
 }
 
@@ -118,8 +119,8 @@ series_known_starts(Datum series_id, Timestamp from_local, Timestamp **starts)
 static void
 series_create_occurrence(Datum series_id, const SeriesState *st, const Occurrence *o)
 {
-	Datum		values[8];
-	bool		nulls[8] = {false};
+	Datum		values[9];
+	bool		nulls[9] = {false};
 
 	values[0] = st->values[0];
 	values[1] = st->values[1];
@@ -128,8 +129,9 @@ series_create_occurrence(Datum series_id, const SeriesState *st, const Occurrenc
 	values[3] = TimestampTzGetDatum(o->start_at);
 	values[4] = TimestampTzGetDatum(o->end_at);
 	values[5] = st->values[3];
-	values[6] = series_id;
-	values[7] = TimestampGetDatum(o->local_start);
+	values[6] = st->values[4];
+	values[7] = series_id;
+	values[8] = TimestampGetDatum(o->local_start);
 	write_create_checked(values, nulls, NULL);
 }
 
@@ -419,12 +421,12 @@ series_lock_unchanged(Datum occurrence_id, TimestampTz now)
 	return SPI_processed == 1;
 }
 
-/* An occurrence to the series' new fields and window, through update_maintenance(). */
+/* An occurrence to the series' new fields, reminders and window, through update_maintenance(). */
 static void
 series_update_occurrence(Datum occurrence_id, const SeriesState *st, const Occurrence *o)
 {
-	Datum		values[7];
-	bool		nulls[7] = {false};
+	Datum		values[8];
+	bool		nulls[8] = {false};
 
 	values[0] = occurrence_id;
 	values[1] = st->values[0];
@@ -434,18 +436,19 @@ series_update_occurrence(Datum occurrence_id, const SeriesState *st, const Occur
 	values[4] = TimestampTzGetDatum(o->start_at);
 	values[5] = TimestampTzGetDatum(o->end_at);
 	values[6] = st->values[3];
+	values[7] = st->values[4];
 	/* only when something differs: no events for nothing */
 	run_plan(cached_plan(&update_occurrence_plan,
 						 "SELECT maintenance.update_maintenance(id => m.id, title => $2,"
 						 " description => $3, clear_description => $3 IS NULL,"
 						 " suppress_notifications => $4, start_at => $5, end_at => $6,"
-						 " system_ids => $7)"
+						 " system_ids => $7, reminders => $8)"
 						 " FROM maintenance.maintenances m WHERE m.id OPERATOR(pg_catalog.=) $1"
 						 " AND (m.title, m.description, m.suppress_notifications, m.start_at,"
-						 " m.end_at, m.system_ids) IS DISTINCT FROM"
-						 " ($2, $3, $4, $5, $6, " STORE_SORTED_SYSTEM_IDS("$7") ")",
-						 7, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
-						 TIMESTAMPTZOID, TEXTARRAYOID}),
+						 " m.end_at, m.system_ids, m.reminders) IS DISTINCT FROM"
+						 " ($2, $3, $4, $5, $6, " STORE_SORTED_SYSTEM_IDS("$7") ", $8)",
+						 8, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
+						 TIMESTAMPTZOID, TEXTARRAYOID, INTERVALARRAYOID}),
 			 values, nulls, false, SPI_OK_SELECT);
 }
 

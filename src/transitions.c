@@ -68,6 +68,7 @@ typedef struct SweepCounts
 	int32		started;
 	int32		completed;
 	int32		failed;
+	int32		reminded;
 } SweepCounts;
 
 /*
@@ -128,8 +129,10 @@ typedef struct TransitionWrite
 } TransitionWrite;
 
 static void
-transitions_write(TransitionWrite *w, EventBatch *events)
+transitions_write(void *arg, EventBatch *events)
 {
+	TransitionWrite *w = arg;
+
 	if (w->one)
 	{
 		StatusUpdateResult result = {0};
@@ -148,15 +151,16 @@ transitions_write(TransitionWrite *w, EventBatch *events)
 }
 
 /*
- * Run w in a subtransaction of its own.  Returns NULL when it committed,
- * its events then NOTIFYed; else the error (in the caller's memory
- * context), with the subtransaction rolled back and nothing written or
- * queued.  A cancel (pg_cancel_backend, statement_timeout) is no failure
+ * Run write(arg) in a subtransaction of its own: the writes of a
+ * transition, or of reminders (reminders.c).  Returns NULL when it
+ * committed, its events then NOTIFYed; else the error (in the caller's
+ * memory context), with the subtransaction rolled back and nothing written
+ * or queued.  A cancel (pg_cancel_backend, statement_timeout) is no failure
  * of a maintenance: it is re-thrown and ends the run, as it does any other
  * statement (PL/pgSQL's WHEN OTHERS does not catch it either).
  */
-static ErrorData *
-transitions_write_in_subtransaction(TransitionWrite *w)
+ErrorData *
+sweep_write_in_subtransaction(SweepWrite write, void *arg)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -170,7 +174,7 @@ transitions_write_in_subtransaction(TransitionWrite *w)
 
 	PG_TRY();
 	{
-		transitions_write(w, &events);
+		write(arg, &events);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -208,7 +212,7 @@ transitions_one(const TransitionStep *step, pg_uuid_t *id,
 			   const MaintenanceRow *claimed, bool *failed)
 {
 	TransitionWrite w = {step, id, claimed, 1, true, false};
-	ErrorData  *edata = transitions_write_in_subtransaction(&w);
+	ErrorData  *edata = sweep_write_in_subtransaction(transitions_write, &w);
 
 	*failed = (edata != NULL);
 	if (edata != NULL)
@@ -237,7 +241,7 @@ transitions_batch(const TransitionStep *step, const pg_uuid_t *ids,
 				 const MaintenanceRow *rows, int n)
 {
 	TransitionWrite w = {step, ids, rows, n, false, false};
-	ErrorData  *edata = transitions_write_in_subtransaction(&w);
+	ErrorData  *edata = sweep_write_in_subtransaction(transitions_write, &w);
 
 	if (edata != NULL)
 		FreeErrorData(edata);
@@ -312,7 +316,8 @@ transitions_sweep(const TransitionStep *step, TimestampTz as_of, int32 *moved,
 
 /*
  * maintenance.run_transitions(as_of timestamptz DEFAULT NULL,
- *							   OUT started, OUT completed, OUT failed, OUT created)
+ *							   OUT started, OUT completed, OUT failed,
+ *							   OUT reminded, OUT created)
  *
  * as_of is the moment to sweep for (the current time when null); tests
  * pass a fixed one instead of waiting for time to pass.
@@ -320,11 +325,11 @@ transitions_sweep(const TransitionStep *step, TimestampTz as_of, int32 *moved,
 Datum
 maintenance_run_transitions(PG_FUNCTION_ARGS)
 {
-	SweepCounts counts = {0, 0, 0};
+	SweepCounts counts = {0, 0, 0, 0};
 	TimestampTz as_of;
 	TupleDesc	tupdesc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
 	int			created = 0;
 
 	check_extension_version();
@@ -350,19 +355,24 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 		SPI_connect();
 		/* series first: an occurrence due now starts in this run */
 		created = series_materialize_due(as_of, &counts.failed);
+		/* before the starts: a reminder is never sent once its window started */
+		reminders_sweep(as_of, &counts.reminded, &counts.failed);
 		transitions_sweep(&start_step, as_of, &counts.started, &counts.failed);
 		transitions_sweep(&complete_step, as_of, &counts.completed, &counts.failed);
 		SPI_finish();
 
-		if (counts.started > 0 || counts.completed > 0 || counts.failed > 0)
+		if (counts.started > 0 || counts.completed > 0 || counts.failed > 0 ||
+			counts.reminded > 0)
 			ereport(DEBUG1,
-					(errmsg("maintenance transitions: %d started, %d completed, %d failed",
-							counts.started, counts.completed, counts.failed)));
+					(errmsg("maintenance transitions: %d started, %d completed, %d failed, %d reminded",
+							counts.started, counts.completed, counts.failed,
+							counts.reminded)));
 	}
 
 	values[0] = Int32GetDatum(counts.started);
 	values[1] = Int32GetDatum(counts.completed);
 	values[2] = Int32GetDatum(counts.failed);
-	values[3] = Int32GetDatum(created);
+	values[3] = Int32GetDatum(counts.reminded);
+	values[4] = Int32GetDatum(created);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

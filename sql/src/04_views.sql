@@ -11,6 +11,7 @@ SELECT m.id,
        m.created_at,
        m.updated_at,
        m.system_ids,
+       m.reminders,
        m.series_id
   FROM maintenance.maintenances m;
 

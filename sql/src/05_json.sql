@@ -30,6 +30,10 @@ AS $$
             'systemIds', to_jsonb(m.system_ids))
         || CASE WHEN m.description IS NULL THEN '{}'::jsonb
                 ELSE jsonb_build_object('description', m.description) END
+        || CASE WHEN coalesce(cardinality(m.reminders), 0) = 0 THEN '{}'::jsonb
+                ELSE jsonb_build_object('reminders',
+                         (SELECT jsonb_agg(maintenance.duration_iso(r.lead) ORDER BY r.i)
+                            FROM unnest(m.reminders) WITH ORDINALITY AS r(lead, i))) END
         || CASE WHEN m.series_id IS NULL THEN '{}'::jsonb
                 ELSE jsonb_build_object('seriesId', m.series_id) END
     END

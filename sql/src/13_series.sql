@@ -227,32 +227,6 @@ $$;
 COMMENT ON FUNCTION maintenance.local_time_iso(timestamp) IS
     'a local date-time without an offset, as series JSON writes it (2026-03-01T02:30:00)';
 
--- RFC 5545 section 3.3.6 writes a duration as weeks alone, or days and
--- time; PostgreSQL's interval keeps days and time apart, as RFC 5545 does.
-CREATE FUNCTION maintenance.duration_iso(d interval)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-DECLARE
-    days bigint := extract(day FROM d);
-    secs bigint := extract(epoch FROM d - make_interval(days => extract(day FROM d)::integer));
-    t text := '';
-BEGIN
-    IF secs = 0 AND days > 0 AND days % 7 = 0 THEN
-        RETURN 'P' || days / 7 || 'W';
-    END IF;
-    IF secs / 3600 > 0 THEN t := t || secs / 3600 || 'H'; END IF;
-    IF secs / 60 % 60 > 0 THEN t := t || secs / 60 % 60 || 'M'; END IF;
-    IF secs % 60 > 0 OR (secs = 0 AND days = 0) THEN t := t || secs % 60 || 'S'; END IF;
-    RETURN 'P' || CASE WHEN days > 0 THEN days || 'D' ELSE '' END
-               || CASE WHEN t = '' THEN '' ELSE 'T' || t END;
-END
-$$;
-
-COMMENT ON FUNCTION maintenance.duration_iso(interval) IS
-    'an interval of days and time as an RFC 5545 duration (PT2H, PT1H30M, P1D, P1W)';
-
 CREATE FUNCTION maintenance.series_json(s maintenance.series)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -324,44 +298,6 @@ BEGIN
         RETURN NULL;
     END IF;
     RETURN ARRAY(SELECT maintenance.rpc_local_time(jsonb_build_object(field, v), field, true)
-                   FROM unnest(value) WITH ORDINALITY AS e(v, i) ORDER BY i);
-END
-$$;
-
--- An RFC 5545 duration (section 3.3.6): weeks alone, or days and time.
-CREATE FUNCTION maintenance.rpc_duration(input jsonb, field text, required boolean DEFAULT false)
-RETURNS interval
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-DECLARE
-    value text := maintenance.rpc_text(input, field, required);
-BEGIN
-    IF value IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF value !~ '^P(\d{1,6}W|(\d{1,6}D)?(T(?=\d)(\d{1,8}H)?(\d{1,8}M)?(\d{1,8}S)?)?)$' OR value = 'P' THEN
-        RAISE EXCEPTION 'field "%" must be an RFC 5545 duration', field
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('The value given is %s.', to_jsonb(value)),
-                  HINT = 'Use weeks, or days and hours, minutes and seconds, such as "PT2H", "PT1H30M", "P1D" or "P1W".';
-    END IF;
-    RETURN value::interval;
-END
-$$;
-
-CREATE FUNCTION maintenance.rpc_duration_array(input jsonb, field text)
-RETURNS interval[]
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-DECLARE
-    value text[] := maintenance.rpc_text_array(input, field);
-BEGIN
-    IF value IS NULL THEN
-        RETURN NULL;
-    END IF;
-    RETURN ARRAY(SELECT maintenance.rpc_duration(jsonb_build_object(field, v), field, true)
                    FROM unnest(value) WITH ORDINALITY AS e(v, i) ORDER BY i);
 END
 $$;
@@ -506,11 +442,8 @@ REVOKE ALL ON FUNCTION
     maintenance.series_json(maintenance.series),
     maintenance.preview_series(text, text, timestamp, interval, timestamp[], timestamptz, integer),
     maintenance.local_time_iso(timestamp),
-    maintenance.duration_iso(interval),
     maintenance.rpc_local_time(jsonb, text, boolean),
     maintenance.rpc_local_time_array(jsonb, text),
-    maintenance.rpc_duration(jsonb, text, boolean),
-    maintenance.rpc_duration_array(jsonb, text),
     maintenance.rpc_integer(jsonb, text, boolean),
     maintenance.rpc_series(text, jsonb)
 FROM PUBLIC;
@@ -523,11 +456,8 @@ GRANT EXECUTE ON FUNCTION
     maintenance.series_json(maintenance.series),
     maintenance.preview_series(text, text, timestamp, interval, timestamp[], timestamptz, integer),
     maintenance.local_time_iso(timestamp),
-    maintenance.duration_iso(interval),
     maintenance.rpc_local_time(jsonb, text, boolean),
     maintenance.rpc_local_time_array(jsonb, text),
-    maintenance.rpc_duration(jsonb, text, boolean),
-    maintenance.rpc_duration_array(jsonb, text),
     maintenance.rpc_integer(jsonb, text, boolean),
     maintenance.rpc_series(text, jsonb)
 TO PUBLIC;

@@ -144,6 +144,8 @@ SELECT pg_temp.try(format('SELECT maintenance.rpc(%L, %L)', m, i))
     ('createSeries', '{"title": "t", "systemIds": ["a"], "rrule": "FREQ=DAILY", "timeZone": "UTC", "firstStart": "2030-01-01T10:00:00", "duration": "P1M"}'),
     ('createSeries', '{"title": "t", "systemIds": ["a"], "rrule": "FREQ=DAILY", "timeZone": "UTC", "firstStart": "2030-01-01T10:00:00", "duration": "PT1H", "reminders": ["PT30S"]}'),
     ('createSeries', '{"title": "t", "systemIds": ["a"], "rrule": "FREQ=DAILY", "timeZone": "UTC", "firstStart": "2030-01-01T10:00:00", "duration": "PT1H", "reminders": ["P367D"]}'),
+    ('createSeries', '{"title": "t", "systemIds": ["a"], "rrule": "FREQ=DAILY", "timeZone": "UTC", "firstStart": "2030-01-01T10:00:00", "duration": "PT1H", "reminders": ["P1D", "PT24H"]}'),
+    ('createSeries', '{"title": "t", "systemIds": ["a"], "rrule": "FREQ=DAILY", "timeZone": "UTC", "firstStart": "2030-01-01T10:00:00", "duration": "PT1H", "reminders": ["PT1M","PT2M","PT3M","PT4M","PT5M","PT6M","PT7M","PT8M","PT9M","PT10M","PT11M"]}'),
     ('createSeries', '{"title": "t", "systemIds": ["a"], "rrule": "FREQ=DAILY", "timeZone": "UTC", "firstStart": "2030-01-01T10:00:00", "duration": "PT1H", "startAt": "x"}'),
     ('updateSeries', '{"title": "t"}'),
     ('updateSeries', '{"id": "not-a-uuid"}'),
@@ -161,7 +163,8 @@ SELECT pg_temp.try(format('SELECT maintenance.create_series(%s)', a))
   ) AS t(a);
 SELECT pg_temp.try(format('SELECT maintenance.update_series(%L, %s)', pg_temp.id('drill'), a))
   FROM (VALUES ($$title => repeat('é', 2049)$$), ($$description => repeat('d', 1048577)$$),
-               ($$system_ids => ARRAY[repeat('s', 1025)]$$)) AS t(a);
+               ($$system_ids => ARRAY[repeat('s', 1025)]$$), ($$reminders => '{NULL}'$$),
+               ($$reminders => '{90 seconds}'$$)) AS t(a);
 SELECT pg_temp.try($$SELECT maintenance.rpc('createSeries', jsonb_build_object('title', 't', 'rrule', 'FREQ=DAILY',
     'timeZone', 'UTC', 'firstStart', '2030-01-01T10:00:00', 'duration', 'PT1H',
     'systemIds', (SELECT jsonb_agg('s' || i) FROM generate_series(1, 1001) i)))$$);
@@ -176,6 +179,42 @@ SELECT pg_temp.try(format($$SELECT maintenance.update_series(%L, duration => 'PT
 SELECT m.status, m.end_at - m.start_at AS length, count(*), min(m.occurrence_start), max(m.occurrence_start)
   FROM maintenance.maintenances m WHERE m.series_id = pg_temp.id('drill')
  GROUP BY 1, 2 ORDER BY 4;
+
+-- Occurrences take their series' reminders (SPEC §9), whoever creates them
+-- (createSeries, run_transitions), and each is sent once at its moment.
+SELECT count(*) AS earlier_events FROM pg_temp.events() \gset
+SELECT pg_temp.label((maintenance.create_series(title => 'Reminded', system_ids => '{r2,r1}',
+    rrule => 'FREQ=WEEKLY', time_zone => 'UTC', first_start => '2031-01-06 10:00',
+    duration => '1 hour', reminders => '{1 hour}')).id, 'reminded');
+SELECT * FROM pg_temp.events();
+SELECT m.occurrence_start, m.reminders, r.remind_at, r.sent_at
+  FROM maintenance.maintenances m JOIN maintenance.maintenance_reminders r ON r.maintenance_id = m.id
+ WHERE m.series_id = pg_temp.id('reminded') ORDER BY m.start_at;
+-- A second before its moment: not yet (the run creates the occurrences up
+-- to the horizon, each with the PT1H lead).
+SELECT reminded, created FROM maintenance.run_transitions(as_of => '2031-01-06 08:59:59+00');
+SELECT m.occurrence_start, m.reminders, count(r.*) AS armed
+  FROM maintenance.maintenances m LEFT JOIN maintenance.maintenance_reminders r ON r.maintenance_id = m.id
+ WHERE m.series_id = pg_temp.id('reminded') GROUP BY m.id ORDER BY m.start_at;
+SELECT count(*) AS events FROM pg_temp.events();
+-- At its moment: one reminder per system; again later: nothing.
+SELECT reminded, created FROM maintenance.run_transitions(as_of => '2031-01-06 09:00+00');
+SELECT * FROM pg_temp.events();
+SELECT reminded FROM maintenance.run_transitions(as_of => '2031-01-06 09:29+00');
+-- One occurrence changed on its own keeps its reminders; changing the
+-- series' reminders changes the others that have not started (the events of
+-- updateMaintenance) and arms the new lead: PT30M is sent at 09:30.
+SELECT (maintenance.update_maintenance(m.id, title => 'Reminded, moved')).title
+  FROM maintenance.maintenances m WHERE m.occurrence_start = '2031-01-13 10:00';
+SELECT count(*) AS events FROM pg_temp.events();
+SELECT maintenance.rpc('updateSeries', jsonb_build_object('id', pg_temp.id('reminded'),
+    'reminders', '["PT30M"]'::jsonb)) -> 'reminders' AS reminders;
+SELECT * FROM pg_temp.events();
+SELECT m.occurrence_start, m.overridden, m.reminders
+  FROM maintenance.maintenances m WHERE m.series_id = pg_temp.id('reminded') ORDER BY m.start_at;
+SELECT reminded FROM maintenance.run_transitions(as_of => '2031-01-06 09:30+00');
+SELECT * FROM pg_temp.events();
+SELECT reminded FROM maintenance.run_transitions(as_of => '2031-01-06 09:45+00');
 
 SELECT count(*) AS series, (SELECT count(*) FROM maintenance.maintenances) AS maintenances FROM maintenance.series;
 
