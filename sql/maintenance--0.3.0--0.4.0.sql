@@ -1841,18 +1841,15 @@ AS $$
                                      WHERE m.series_id = s.id AND m.occurrence_start = e
                                        AND m.status <> 'cancelled')
                  UNION
-                 SELECT d.occurrence_start FROM maintenance.series_deleted_occurrences d
-                  WHERE d.series_id = s.id
-                    AND (calendar_series_rows.since IS NULL OR d.occurrence_start
+                 SELECT gone.start
+                   FROM (SELECT d.occurrence_start FROM maintenance.series_deleted_occurrences d
+                          WHERE d.series_id = s.id
+                         UNION ALL
+                         SELECT m.occurrence_start FROM maintenance.maintenances m
+                          WHERE m.series_id = s.id AND m.status = 'cancelled') AS gone(start)
+                  WHERE (calendar_series_rows.since IS NULL OR gone.start
                          > (calendar_series_rows.since AT TIME ZONE 'UTC') - s.duration - interval '2 days')
-                    AND (calendar_series_rows.until IS NULL OR d.occurrence_start
-                         < (calendar_series_rows.until AT TIME ZONE 'UTC') + interval '2 days')
-                 UNION
-                 SELECT m.occurrence_start FROM maintenance.maintenances m
-                  WHERE m.series_id = s.id AND m.status = 'cancelled'
-                    AND (calendar_series_rows.since IS NULL OR m.occurrence_start
-                         > (calendar_series_rows.since AT TIME ZONE 'UTC') - s.duration - interval '2 days')
-                    AND (calendar_series_rows.until IS NULL OR m.occurrence_start
+                    AND (calendar_series_rows.until IS NULL OR gone.start
                          < (calendar_series_rows.until AT TIME ZONE 'UTC') + interval '2 days')
                  ORDER BY 1),
            s.ended_at, o.in_range
