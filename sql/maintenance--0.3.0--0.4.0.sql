@@ -668,7 +668,7 @@ BEGIN
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
-            '{title,description,suppressNotifications,startAt,endAt,systemIds,reminders}');
+            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
         SELECT maintenance.maintenance_json(v) INTO result
           FROM maintenance.create_maintenance(
                    title => maintenance.rpc_text(input, 'title', true),
@@ -676,12 +676,11 @@ BEGIN
                    suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
                    start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
                    end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true),
-                   reminders => maintenance.rpc_duration_array(input, 'reminders')) v;
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
 
     ELSIF method = 'updateMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
-            '{id,title,description,suppressNotifications,startAt,endAt,systemIds,reminders}');
+            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
         SELECT maintenance.maintenance_json(v) INTO result
           FROM maintenance.update_maintenance(
                    id => maintenance.rpc_uuid(input, 'id'),
@@ -693,9 +692,7 @@ BEGIN
                    suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
                    start_at => maintenance.rpc_timestamptz(input, 'startAt'),
                    end_at => maintenance.rpc_timestamptz(input, 'endAt'),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds'),
-                   -- "reminders": [] clears them; an absent key (or null) leaves them
-                   reminders => maintenance.rpc_duration_array(input, 'reminders')) v;
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
 
     ELSIF method = 'addUpdate' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');
@@ -736,16 +733,12 @@ BEGIN
                       since => maintenance.rpc_timestamptz(input, 'from'),
                       until => maintenance.rpc_timestamptz(input, 'to')));
 
-    ELSIF method = ANY ('{createSeries,updateSeries,getSeries,listSeries,deleteSeries,previewSeries}') THEN
-        result := maintenance.rpc_series(method, input);
-
     ELSE
         RAISE EXCEPTION 'unrecognized method "%"', method
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage, '
-                         'getCalendar, createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
     END IF;
 
     RETURN result;
@@ -1116,6 +1109,8 @@ END
 $$;
 
 -- Errors of the write functions name the JSON fields (endAt, not end_at).
+-- The rpc of 0.4.0: reminders, and the series methods (rpc_series, created
+-- below with the series).
 CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -1235,12 +1230,16 @@ BEGIN
                       since => maintenance.rpc_timestamptz(input, 'from'),
                       until => maintenance.rpc_timestamptz(input, 'to')));
 
+    ELSIF method = ANY ('{createSeries,updateSeries,getSeries,listSeries,deleteSeries,previewSeries}') THEN
+        result := maintenance.rpc_series(method, input);
+
     ELSE
         RAISE EXCEPTION 'unrecognized method "%"', method
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage, '
+                         'getCalendar, createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
     END IF;
 
     RETURN result;
