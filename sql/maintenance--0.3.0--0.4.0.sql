@@ -231,9 +231,15 @@ CREATE INDEX maintenance_windows_system_during
 -- a restore loads the timeline and the systems in either order.
 CREATE FUNCTION maintenance.refresh_windows(maintenance_ids uuid[])
 RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
+BEGIN
+    -- The statement triggers fire for statements that touched no row too
+    -- (the DELETE that replaces a new maintenance's systems).
+    IF pg_catalog.cardinality(maintenance_ids) OPERATOR(pg_catalog.=) 0 THEN
+        RETURN;
+    END IF;
     DELETE FROM maintenance.maintenance_windows w
      WHERE w.maintenance_id OPERATOR(pg_catalog.=) ANY (refresh_windows.maintenance_ids);
     INSERT INTO maintenance.maintenance_windows (maintenance_id, system_id, during)
@@ -261,7 +267,8 @@ AS $$
         ON s.maintenance_id OPERATOR(pg_catalog.=) asked.id
      -- Started and ended in one transaction (one now()): no time at all.
      WHERE ended.created_at IS NULL
-        OR ended.created_at OPERATOR(pg_catalog.>) started.created_at
+        OR ended.created_at OPERATOR(pg_catalog.>) started.created_at;
+END
 $$;
 
 COMMENT ON FUNCTION maintenance.refresh_windows(uuid[]) IS
