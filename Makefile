@@ -13,6 +13,7 @@ OBJS = \
 	src/maintenance.o \
 	src/launcher.o \
 	src/limits.o \
+	src/read_json.o \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \

@@ -25,6 +25,13 @@
  *   at most 10,000 ids (checked_bulk_system_ids), register_consumer() a
  *   name of at most 1,024 bytes (check_consumer_name); the write functions
  *   check theirs in C.
+ * - hot-path reads (issue 13): the partial index
+ *   maintenances_suppressing_systems for has_active_maintenance_with_suppression;
+ *   the read functions and rpc_text/rpc_boolean in PL/pgSQL (plans kept for
+ *   the session instead of planned at every call); the JSON of maintenances
+ *   and timeline entries built in C (maintenance_json, update_json, and the
+ *   new maintenances_json and bulk_maintenances_json that rpc uses); rpc
+ *   again, last, with those and the methods above.
  */
 
 CREATE OR REPLACE FUNCTION maintenance.event_envelope(e maintenance.events)
@@ -723,24 +730,6 @@ COMMENT ON FUNCTION maintenance.checked_bulk_system_ids(text[]) IS
 
 REVOKE ALL ON FUNCTION maintenance.checked_bulk_system_ids(text[]) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
-RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT asked.system_id,
-           ARRAY(SELECT v
-                   FROM maintenance.maintenances_with_systems v
-                  WHERE v.system_ids @> ARRAY[asked.system_id]
-                    AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
-                  ORDER BY v.start_at, v.id)
-      FROM (SELECT DISTINCT a.system_id
-              FROM unnest(maintenance.checked_bulk_system_ids(
-                       get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
-             WHERE a.system_id IS NOT NULL) AS asked
-     ORDER BY asked.system_id COLLATE "C"
-$$;
-
 CREATE FUNCTION maintenance.check_consumer_name(name text)
 RETURNS void
 LANGUAGE c IMMUTABLE
@@ -770,5 +759,277 @@ BEGIN
     SELECT c.* INTO consumer FROM maintenance.event_consumers c
      WHERE c.name = register_consumer.name;
     RETURN consumer;
+END
+$$;
+
+/* ---------------------------------------------------------------------
+ * Hot-path reads (issue 13)
+ * ------------------------------------------------------------------ */
+
+CREATE INDEX maintenances_suppressing_systems
+    ON maintenance.maintenances USING gin (system_ids)
+    WHERE status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+      AND suppress_notifications;
+
+CREATE OR REPLACE FUNCTION maintenance.maintenance_json(m maintenance.maintenances_with_systems)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_maintenance_json';
+
+CREATE OR REPLACE FUNCTION maintenance.update_json(u maintenance.maintenance_updates)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_update_json';
+
+CREATE OR REPLACE FUNCTION maintenance.maintenances_json(ms maintenance.maintenances_with_systems[])
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_maintenances_json';
+
+COMMENT ON FUNCTION maintenance.maintenances_json(maintenance.maintenances_with_systems[]) IS
+    'maintenances as a JSON array of MaintenanceWithSystems, in the order given';
+
+CREATE OR REPLACE FUNCTION maintenance.bulk_maintenances_json(system_ids text[])
+RETURNS jsonb
+LANGUAGE c STABLE STRICT
+AS 'MODULE_PATHNAME', 'maintenance_bulk_maintenances_json';
+
+COMMENT ON FUNCTION maintenance.bulk_maintenances_json(text[]) IS
+    'the answer of getBulkMaintenancesForSystems: {"maintenances": {system id: [MaintenanceWithSystems, ...]}}';
+
+-- as 12_privileges.sql leaves them in a fresh install
+REVOKE ALL ON FUNCTION
+    maintenance.maintenances_json(maintenance.maintenances_with_systems[]),
+    maintenance.bulk_maintenances_json(text[])
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    maintenance.maintenances_json(maintenance.maintenances_with_systems[]),
+    maintenance.bulk_maintenances_json(text[])
+TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION maintenance.get_maintenance(id uuid)
+RETURNS maintenance.maintenances_with_systems
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    found_row maintenance.maintenances_with_systems;
+BEGIN
+    SELECT v.* INTO found_row
+      FROM maintenance.maintenances_with_systems v
+     WHERE v.id = get_maintenance.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN found_row;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.get_maintenance_updates(maintenance_id uuid)
+RETURNS SETOF maintenance.maintenance_updates
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT u.* FROM maintenance.maintenance_updates u
+         WHERE u.maintenance_id = get_maintenance_updates.maintenance_id
+         ORDER BY u.position;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.get_maintenances_for_system(system_id text)
+RETURNS SETOF maintenance.maintenances_with_systems
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT v.*
+          FROM maintenance.maintenances_with_systems v
+         WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]
+           AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+         ORDER BY v.start_at, v.id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
+RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT asked.system_id,
+               ARRAY(SELECT v
+                       FROM maintenance.maintenances_with_systems v
+                      WHERE v.system_ids @> ARRAY[asked.system_id]
+                        AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+                      ORDER BY v.start_at, v.id)
+          FROM (SELECT DISTINCT a.system_id
+                  FROM unnest(maintenance.checked_bulk_system_ids(
+                           get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
+                 WHERE a.system_id IS NOT NULL) AS asked
+         ORDER BY asked.system_id COLLATE "C";
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.has_active_maintenance_with_suppression(system_id text)
+RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (
+        SELECT 1
+          FROM maintenance.maintenances m
+         WHERE m.system_ids @> ARRAY[has_active_maintenance_with_suppression.system_id]
+           AND m.status = 'in_progress'
+           AND m.suppress_notifications);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.rpc_text(input jsonb, field text, required boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.rpc_field(input, field, 'string', required) #>> '{}';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.rpc_boolean(input jsonb, field text, required boolean DEFAULT false)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN (maintenance.rpc_field(input, field, 'boolean', required))::boolean;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, maintenance, pg_temp
+SET maintenance.argument_names = json
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    IF method IS NULL THEN
+        RAISE EXCEPTION 'method must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    input := coalesce(input, '{}'::jsonb);
+
+    IF method = 'listMaintenances' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
+        result := jsonb_build_object('maintenances', maintenance.maintenances_json(ARRAY(
+                      SELECT v
+                        FROM maintenance.list_maintenances(
+                                 status => maintenance.rpc_status(input, 'status'),
+                                 system_id => maintenance.rpc_text(input, 'systemId')) v
+                       ORDER BY v.start_at, v.id)));
+
+    ELSIF method = 'getMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
+        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
+                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
+                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
+                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
+               END
+          INTO result
+          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
+
+    ELSIF method = 'getMaintenancesForSystem' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
+        result := maintenance.maintenances_json(ARRAY(
+                      SELECT v
+                        FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v
+                       ORDER BY v.start_at, v.id));
+
+    ELSIF method = 'getBulkMaintenancesForSystems' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
+        result := maintenance.bulk_maintenances_json(
+                      maintenance.rpc_text_array(input, 'systemIds', true));
+
+    ELSIF method = 'createMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input,
+            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.create_maintenance(
+                   title => maintenance.rpc_text(input, 'title', true),
+                   description => maintenance.rpc_text(input, 'description'),
+                   suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
+                   start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
+                   end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
+
+    ELSIF method = 'updateMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input,
+            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.update_maintenance(
+                   id => maintenance.rpc_uuid(input, 'id'),
+                   title => maintenance.rpc_text(input, 'title'),
+                   description => maintenance.rpc_text(input, 'description'),
+                   -- "description": null clears it; an absent key leaves it
+                   clear_description => input ? 'description'
+                                        AND jsonb_typeof(input -> 'description') = 'null',
+                   suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
+                   start_at => maintenance.rpc_timestamptz(input, 'startAt'),
+                   end_at => maintenance.rpc_timestamptz(input, 'endAt'),
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
+
+    ELSIF method = 'addUpdate' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');
+        SELECT maintenance.update_json(u) INTO result
+          FROM maintenance.add_update(
+                   maintenance_id => maintenance.rpc_uuid(input, 'maintenanceId'),
+                   message => maintenance.rpc_text(input, 'message', true),
+                   status_change => maintenance.rpc_status(input, 'statusChange')) u;
+
+    ELSIF method = 'closeMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id,message}');
+        SELECT maintenance.maintenance_json(v) INTO result
+          FROM maintenance.close_maintenance(
+                   id => maintenance.rpc_uuid(input, 'id'),
+                   message => maintenance.rpc_text(input, 'message')) v;
+
+    ELSIF method = 'deleteMaintenance' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
+        result := jsonb_build_object('success',
+                      maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
+
+    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
+        result := jsonb_build_object('suppressed',
+                      maintenance.has_active_maintenance_with_suppression(
+                          maintenance.rpc_text(input, 'systemId', true)));
+
+    ELSIF method = 'getCoverage' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
+                                            maintenance.rpc_timestamptz(input, 'from', true),
+                                            maintenance.rpc_timestamptz(input, 'to', true));
+
+    ELSIF method = 'getCalendar' THEN
+        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
+        result := jsonb_build_object('calendar', maintenance.calendar(
+                      system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                      since => maintenance.rpc_timestamptz(input, 'from'),
+                      until => maintenance.rpc_timestamptz(input, 'to')));
+
+    ELSE
+        RAISE EXCEPTION 'unrecognized method "%"', method
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
+                         'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
+    END IF;
+
+    RETURN result;
 END
 $$;

@@ -50,6 +50,12 @@ CREATE INDEX maintenances_active_systems
     ON maintenance.maintenances USING gin (system_ids)
     WHERE status OPERATOR(pg_catalog.=) ANY
           (ARRAY['scheduled', 'in_progress']::maintenance.status[]);
+-- The question of has_active_maintenance_with_suppression(), and nothing
+-- else: one small probe for any system, whatever the size of the table.
+CREATE INDEX maintenances_suppressing_systems
+    ON maintenance.maintenances USING gin (system_ids)
+    WHERE status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+      AND suppress_notifications;
 
 CREATE TABLE maintenance.maintenance_systems (
     maintenance_id uuid NOT NULL

@@ -34,35 +34,55 @@ BEGIN
 END
 $$;
 
+-- The reads below are PL/pgSQL, not SQL functions: being SECURITY DEFINER
+-- with a pinned search_path, a SQL function cannot be inlined into the
+-- caller's query and its body is parsed and planned again at every call
+-- (most of the cost of a one-row read), while PL/pgSQL keeps its plans for
+-- the session.
 CREATE FUNCTION maintenance.get_maintenance(id uuid)
 RETURNS maintenance.maintenances_with_systems
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT v.* FROM maintenance.maintenances_with_systems v
-     WHERE v.id = get_maintenance.id
+DECLARE
+    found_row maintenance.maintenances_with_systems;
+BEGIN
+    SELECT v.* INTO found_row
+      FROM maintenance.maintenances_with_systems v
+     WHERE v.id = get_maintenance.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN found_row;
+END
 $$;
 
 CREATE FUNCTION maintenance.get_maintenance_updates(maintenance_id uuid)
 RETURNS SETOF maintenance.maintenance_updates
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT u.* FROM maintenance.maintenance_updates u
-     WHERE u.maintenance_id = get_maintenance_updates.maintenance_id
-     ORDER BY u.position
+BEGIN
+    RETURN QUERY
+        SELECT u.* FROM maintenance.maintenance_updates u
+         WHERE u.maintenance_id = get_maintenance_updates.maintenance_id
+         ORDER BY u.position;
+END
 $$;
 
 CREATE FUNCTION maintenance.get_maintenances_for_system(system_id text)
 RETURNS SETOF maintenance.maintenances_with_systems
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT v.*
-      FROM maintenance.maintenances_with_systems v
-     WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]
-       AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
-     ORDER BY v.start_at, v.id
+BEGIN
+    RETURN QUERY
+        SELECT v.*
+          FROM maintenance.maintenances_with_systems v
+         WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]
+           AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+         ORDER BY v.start_at, v.id;
+END
 $$;
 
 -- The ids of a bulk read, returned as given; more than the limit (src/limits.c)
@@ -81,32 +101,41 @@ COMMENT ON FUNCTION maintenance.checked_bulk_system_ids(text[]) IS
 -- grow with it).
 CREATE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
 RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT asked.system_id,
-           ARRAY(SELECT v
-                   FROM maintenance.maintenances_with_systems v
-                  WHERE v.system_ids @> ARRAY[asked.system_id]
-                    AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
-                  ORDER BY v.start_at, v.id)
-      FROM (SELECT DISTINCT a.system_id
-              FROM unnest(maintenance.checked_bulk_system_ids(
-                       get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
-             WHERE a.system_id IS NOT NULL) AS asked
-     ORDER BY asked.system_id COLLATE "C"
+BEGIN
+    RETURN QUERY
+        SELECT asked.system_id,
+               ARRAY(SELECT v
+                       FROM maintenance.maintenances_with_systems v
+                      WHERE v.system_ids @> ARRAY[asked.system_id]
+                        AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+                      ORDER BY v.start_at, v.id)
+          FROM (SELECT DISTINCT a.system_id
+                  FROM unnest(maintenance.checked_bulk_system_ids(
+                           get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
+                 WHERE a.system_id IS NOT NULL) AS asked
+         ORDER BY asked.system_id COLLATE "C";
+END
 $$;
 
+-- The partial index maintenances_suppressing_systems holds exactly the rows
+-- this asks about, so the plan is one probe of it whatever the system and
+-- the parameter's estimate (with the status condition written as the
+-- broader "scheduled or in progress", the planner would AND the GIN probe
+-- with a scan of the whole maintenances_due_to_complete index).
 CREATE FUNCTION maintenance.has_active_maintenance_with_suppression(system_id text)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT EXISTS (
+BEGIN
+    RETURN EXISTS (
         SELECT 1
           FROM maintenance.maintenances m
          WHERE m.system_ids @> ARRAY[has_active_maintenance_with_suppression.system_id]
-           AND m.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
            AND m.status = 'in_progress'
-           AND m.suppress_notifications)
+           AND m.suppress_notifications);
+END
 $$;

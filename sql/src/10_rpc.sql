@@ -28,20 +28,26 @@ BEGIN
 END
 $$;
 
+-- PL/pgSQL rather than SQL: with its pinned search_path a SQL function is
+-- parsed and planned at every call, and rpc calls these for every field.
 CREATE FUNCTION maintenance.rpc_text(input jsonb, field text, required boolean DEFAULT false)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT maintenance.rpc_field(input, field, 'string', required) #>> '{}'
+BEGIN
+    RETURN maintenance.rpc_field(input, field, 'string', required) #>> '{}';
+END
 $$;
 
 CREATE FUNCTION maintenance.rpc_boolean(input jsonb, field text, required boolean DEFAULT false)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT (maintenance.rpc_field(input, field, 'boolean', required))::boolean
+BEGIN
+    RETURN (maintenance.rpc_field(input, field, 'boolean', required))::boolean;
+END
 $$;
 
 CREATE FUNCTION maintenance.rpc_text_array(input jsonb, field text, required boolean DEFAULT false)
@@ -176,12 +182,12 @@ BEGIN
 
     IF method = 'listMaintenances' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
-        SELECT jsonb_build_object('maintenances',
-                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
-          INTO result
-          FROM maintenance.list_maintenances(
-                   status => maintenance.rpc_status(input, 'status'),
-                   system_id => maintenance.rpc_text(input, 'systemId')) v;
+        result := jsonb_build_object('maintenances', maintenance.maintenances_json(ARRAY(
+                      SELECT v
+                        FROM maintenance.list_maintenances(
+                                 status => maintenance.rpc_status(input, 'status'),
+                                 system_id => maintenance.rpc_text(input, 'systemId')) v
+                       ORDER BY v.start_at, v.id)));
 
     ELSIF method = 'getMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{id}');
@@ -195,18 +201,15 @@ BEGIN
 
     ELSIF method = 'getMaintenancesForSystem' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
-          INTO result
-          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
+        result := maintenance.maintenances_json(ARRAY(
+                      SELECT v
+                        FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v
+                       ORDER BY v.start_at, v.id));
 
     ELSIF method = 'getBulkMaintenancesForSystems' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
-                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
-                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
-          INTO result
-          FROM maintenance.get_bulk_maintenances_for_systems(
-                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
+        result := maintenance.bulk_maintenances_json(
+                      maintenance.rpc_text_array(input, 'systemIds', true));
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,

@@ -13,6 +13,8 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA maintenance FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     maintenance.iso_time(timestamptz),
     maintenance.maintenance_json(maintenance.maintenances_with_systems),
+    maintenance.maintenances_json(maintenance.maintenances_with_systems[]),
+    maintenance.bulk_maintenances_json(text[]),
     maintenance.update_json(maintenance.maintenance_updates),
     maintenance.list_maintenances(maintenance.status, text),
     maintenance.get_maintenance(uuid),

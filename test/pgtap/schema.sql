@@ -5,7 +5,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(346);
+SELECT plan(347);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -277,7 +277,7 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, ur
 
 SELECT indexes_are('maintenance', 'maintenances',
     ARRAY['maintenances_pkey', 'maintenances_due_to_start', 'maintenances_due_to_complete',
-          'maintenances_start_at', 'maintenances_active_systems']);
+          'maintenances_start_at', 'maintenances_active_systems', 'maintenances_suppressing_systems']);
 SELECT indexes_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_pkey', 'maintenance_systems_system_id']);
 SELECT indexes_are('maintenance', 'maintenance_updates',
@@ -307,6 +307,11 @@ SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
           'CREATE INDEX maintenances_active_systems ON maintenance.maintenances USING gin (system_ids) '
           'WHERE (status = ANY (ARRAY[''scheduled''::maintenance.status, ''in_progress''::maintenance.status]))',
           'maintenances_active_systems: GIN on system_ids of the scheduled and in-progress rows only');
+SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indexrelid = to_regclass('maintenance.maintenances_suppressing_systems')),
+          'CREATE INDEX maintenances_suppressing_systems ON maintenance.maintenances USING gin (system_ids) '
+          'WHERE ((status = ''in_progress''::maintenance.status) AND suppress_notifications)',
+          'maintenances_suppressing_systems: GIN on system_ids of the in-progress rows that suppress notifications only');
 SELECT triggers_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_sync_insert', 'maintenance_systems_sync_update',
           'maintenance_systems_sync_delete', 'maintenance_systems_sync_truncate',
@@ -318,8 +323,8 @@ SELECT is(
            WHERE indrelid = 'maintenance.maintenances'::regclass AND indpred IS NOT NULL
            ORDER BY 1),
     ARRAY['maintenance.maintenances_active_systems', 'maintenance.maintenances_due_to_complete',
-          'maintenance.maintenances_due_to_start'],
-    'only the two sweep indexes and the active systems index are partial');
+          'maintenance.maintenances_due_to_start', 'maintenance.maintenances_suppressing_systems'],
+    'only the two sweep indexes, the active systems index and the suppressing systems index are partial');
 
 -- The planner uses them.  A realistic table: 10000 maintenances, 1% still
 -- scheduled, 1% in progress, the rest completed, each on two of 1000
@@ -360,15 +365,18 @@ BEGIN
 END
 $$;
 
--- The SQL body of a read function, its parameters (written
+-- The query of a read function (a PL/pgSQL body of one RETURN QUERY, or of
+-- one RETURN of an expression), its parameters (written
 -- function.parameter) replaced by $1, $2, ...
 CREATE FUNCTION pg_temp.body_of(fn regprocedure) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     p pg_proc;
     src text;
+    parts text[];
 BEGIN
     SELECT * INTO p FROM pg_proc WHERE oid = fn;
-    src := p.prosrc;
+    parts := regexp_match(p.prosrc, '^\s*BEGIN\s+RETURN\s+(QUERY\s+)?(.*);\s*END\s*$');
+    src := CASE WHEN parts[1] IS NULL THEN 'SELECT ' ELSE '' END || parts[2];
     FOR i IN 1 .. p.pronargs LOOP
         src := replace(src, p.proname || '.' || p.proargnames[i], '$' || i);
     END LOOP;
@@ -437,8 +445,8 @@ SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_active_systems'],
   FROM plans WHERE name = 'get_maintenances_for_system';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'get_maintenances_for_system scans no table sequentially')
   FROM plans WHERE name = 'get_maintenances_for_system';
-SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_active_systems'],
-          'has_active_maintenance_with_suppression probes maintenances_active_systems, not the history')
+SELECT is(pg_temp.indexes_used(plan), ARRAY['maintenances_suppressing_systems'],
+          'has_active_maintenance_with_suppression probes maintenances_suppressing_systems and no other index')
   FROM plans WHERE name = 'has_active_maintenance_with_suppression';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'has_active_maintenance_with_suppression scans no table sequentially')
   FROM plans WHERE name = 'has_active_maintenance_with_suppression';
@@ -483,7 +491,8 @@ SELECT functions_are('maintenance', ARRAY[
     'get_bulk_maintenances_for_systems', 'has_active_maintenance_with_suppression',
     'run_transitions', 'schedule_transitions', 'unschedule_transitions', 'on_ddl_command_start',
     'rpc', 'rpc_field', 'rpc_text', 'rpc_boolean', 'rpc_text_array', 'rpc_uuid', 'rpc_timestamptz',
-    'rpc_status', 'rpc_check_fields', 'maintenance_json', 'update_json', 'iso_time',
+    'rpc_status', 'rpc_check_fields', 'maintenance_json', 'maintenances_json', 'bulk_maintenances_json',
+    'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
     'checked_bulk_system_ids', 'check_consumer_name',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
@@ -524,14 +533,14 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.list_maintenances(maintenance.status,text)',
      'status maintenance.status DEFAULT NULL::maintenance.status, system_id text DEFAULT NULL::text',
      'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
-    ('maintenance.get_maintenance(uuid)', 'id uuid', 'maintenance.maintenances_with_systems', 'sql', 'stable'),
+    ('maintenance.get_maintenance(uuid)', 'id uuid', 'maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
     ('maintenance.get_maintenance_updates(uuid)', 'maintenance_id uuid',
-     'SETOF maintenance.maintenance_updates', 'sql', 'stable'),
+     'SETOF maintenance.maintenance_updates', 'plpgsql', 'stable'),
     ('maintenance.get_maintenances_for_system(text)', 'system_id text',
-     'SETOF maintenance.maintenances_with_systems', 'sql', 'stable'),
+     'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
     ('maintenance.get_bulk_maintenances_for_systems(text[])', 'system_ids text[]',
-     'TABLE(system_id text, maintenances maintenance.maintenances_with_systems[])', 'sql', 'stable'),
-    ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'sql', 'stable'),
+     'TABLE(system_id text, maintenances maintenance.maintenances_with_systems[])', 'plpgsql', 'stable'),
+    ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'plpgsql', 'stable'),
     ('maintenance.run_transitions(timestamp with time zone)',
      'as_of timestamp with time zone DEFAULT NULL::timestamp with time zone, '
      'OUT started integer, OUT completed integer, OUT failed integer',
@@ -542,9 +551,9 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.rpc(text,jsonb)', 'method text, input jsonb DEFAULT ''{}''::jsonb', 'jsonb',
      'plpgsql', 'volatile'),
     ('maintenance.maintenance_json(maintenance.maintenances_with_systems)',
-     'm maintenance.maintenances_with_systems', 'jsonb', 'sql', 'immutable'),
+     'm maintenance.maintenances_with_systems', 'jsonb', 'c', 'immutable'),
     ('maintenance.update_json(maintenance.maintenance_updates)', 'u maintenance.maintenance_updates',
-     'jsonb', 'sql', 'immutable'),
+     'jsonb', 'c', 'immutable'),
     ('maintenance.iso_time(timestamp with time zone)', 'ts timestamp with time zone', 'text', 'c', 'immutable'),
     ('maintenance.record_webhook_failure(bigint,text,integer,integer,text)',
      'event_id bigint, url text, attempts integer, last_status integer, last_error text',
