@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # bench/bench.sh (make bench): the benchmark (BENCHMARKS.md), on a throwaway cluster.
 #
-#   bench/bench.sh            the full run (about 8 minutes on 2 cores; the
+#   bench/bench.sh            the full run (about 11 minutes on 2 cores; the
 #                             webhooks benchmark, bench/webhooks.sh, last)
+#   bench/bench.sh PART...    only some parts: sweep (sweeps, empty sweep,
+#                             memory, bulk, add_update), reads (the reads
+#                             against their queries inline, the suppression
+#                             check at both sizes), events (delivery through
+#                             maintenance-listen and a bare LISTEN client, and
+#                             add_update with idle listeners)
 #   BENCH_QUICK=1 bench/bench.sh   small sizes, to try the benchmark itself
 #   BENCH_JSON=FILE           also keep the raw results as JSON in FILE
 #   BENCH_LIBRARY=FILE        run the extension's C functions from another
@@ -27,10 +33,21 @@
 #   jit = off                    no JIT compilation time in the set-based
 #                                contenders' plans (OLTP-like statements)
 #   log_line_prefix = '%m [%p] ' to find the memory context dumps by pid
+#   track_commit_timestamp = on  the delivery latency is measured from each
+#                                event's commit (pg_xact_commit_timestamp)
+#   max_connections = 150        100 idle listeners and the benchmark's own
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+for part in "$@"; do
+	case "$part" in
+	sweep | reads | events) ;;
+	*) echo "usage: bench/bench.sh [sweep|reads|events]..." >&2 && exit 2 ;;
+	esac
+done
+if [ $# -gt 0 ]; then export BENCH_PARTS="$*"; fi
 
 STARTED_AT=$SECONDS
 BENCH_LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg | sed 's/ /, /g')
@@ -59,7 +76,9 @@ run_logged cluster-start "$REPO_ROOT/scripts/cluster.sh" start "$BENCH_DIR" \
 	"synchronous_commit = off" \
 	"autovacuum = off" \
 	"jit = off" \
-	"log_line_prefix = '%m [%p] '"
+	"log_line_prefix = '%m [%p] '" \
+	"track_commit_timestamp = on" \
+	"max_connections = 150"
 export PGHOST=$BENCH_DIR PGPORT=5432 PGUSER=postgres PGCLIENTENCODING=UTF8
 unset PGDATABASE PGSERVICE PGPASSWORD
 
@@ -77,6 +96,7 @@ if [ -n "${BENCH_LIBRARY:-}" ]; then
 fi
 
 say "measuring (progress below; the table follows)"
+BENCH_LISTEN="$("$PG_CONFIG" --bindir)/maintenance-listen" \
 BENCH_DB=bench BENCH_LOG=$BENCH_DIR/server.log BENCH_OUT=$BENCH_DIR/results.json \
 	node bench/bench.js
 
@@ -86,6 +106,8 @@ BENCH_SECONDS=$((SECONDS - STARTED_AT)) node bench/report.js "$BENCH_DIR/results
 BENCH_DB=bench node bench/coverage.js
 
 # Webhook delivery (maintenance-listen --webhook against --exec curl): a
-# script of its own, on a cluster of its own.
-say "webhooks benchmark (bench/webhooks.sh)"
-"$REPO_ROOT/bench/webhooks.sh"
+# script of its own, on a cluster of its own; in the full run only.
+if [ -z "${BENCH_PARTS:-}" ]; then
+	say "webhooks benchmark (bench/webhooks.sh)"
+	"$REPO_ROOT/bench/webhooks.sh"
+fi
