@@ -356,7 +356,7 @@ async function bulk(c) {
 	}
 	c.on('notice', onNotice);
 	await c.query('SELECT count(*) FROM maintenance.get_bulk_maintenances_for_systems($1)', [ids]);
-	const bulkPlan = notices.filter((n) => n.includes('Query Text: \n    SELECT asked.system_id')).join('\n');
+	const bulkPlan = notices.filter((n) => n.includes('SELECT asked.system_id')).join('\n');
 	notices.length = 0;
 	await c.query('SELECT count(*) FROM maintenance.get_maintenances_for_system($1)', [ids[0]]);
 	const eachPlan = notices.filter((n) => n.includes('WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]')).join('\n');
