@@ -119,6 +119,25 @@ read_json_deform(HeapTupleHeader row, Datum *values, bool *nulls)
 	ReleaseTupleDesc(tupdesc);
 }
 
+/* The named columns of a composite argument, in the order of columns. */
+static void
+read_json_columns(FunctionCallInfo fcinfo, HeapTupleHeader row,
+				  const char *const *columns, int ncolumns, Datum *v, bool *n)
+{
+	ReadJsonRowType *rt = read_json_row_type(fcinfo, row, columns, ncolumns);
+	Datum	   *values = palloc(rt->natts * sizeof(Datum));
+	bool	   *nulls = palloc(rt->natts * sizeof(bool));
+
+	read_json_deform(row, values, nulls);
+	for (int c = 0; c < ncolumns; c++)
+	{
+		v[c] = values[rt->attnums[c]];
+		n[c] = nulls[rt->attnums[c]];
+	}
+	pfree(values);
+	pfree(nulls);
+}
+
 static void
 read_json_key(JsonbParseState **state, const char *key)
 {
@@ -265,23 +284,10 @@ static JsonbValue *
 read_json_push_maintenance(FunctionCallInfo fcinfo, JsonbParseState **state,
 						   HeapTupleHeader row, bool in_array)
 {
-	ReadJsonRowType *rt;
-	Datum	   *values;
-	bool	   *nulls;
 	Datum		v[M_NCOLUMNS];
 	bool		n[M_NCOLUMNS];
 
-	rt = read_json_row_type(fcinfo, row, read_json_maintenance_columns, M_NCOLUMNS);
-	values = palloc(rt->natts * sizeof(Datum));
-	nulls = palloc(rt->natts * sizeof(bool));
-	read_json_deform(row, values, nulls);
-	for (int c = 0; c < M_NCOLUMNS; c++)
-	{
-		v[c] = values[rt->attnums[c]];
-		n[c] = nulls[rt->attnums[c]];
-	}
-	pfree(values);
-	pfree(nulls);
+	read_json_columns(fcinfo, row, read_json_maintenance_columns, M_NCOLUMNS, v, n);
 	if (n[M_ID])
 	{
 		if (in_array)
@@ -432,10 +438,6 @@ maintenance_bulk_maintenances_json(PG_FUNCTION_ARGS)
 Datum
 maintenance_update_json(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader row;
-	ReadJsonRowType *rt;
-	Datum	   *values;
-	bool	   *nulls;
 	Datum		v[U_NCOLUMNS];
 	bool		n[U_NCOLUMNS];
 	JsonbParseState *state = NULL;
@@ -445,18 +447,8 @@ maintenance_update_json(PG_FUNCTION_ARGS)
 	memset(v, 0, sizeof(v));
 	memset(n, true, sizeof(n));
 	if (!PG_ARGISNULL(0))
-	{
-		row = PG_GETARG_HEAPTUPLEHEADER(0);
-		rt = read_json_row_type(fcinfo, row, read_json_update_columns, U_NCOLUMNS);
-		values = palloc(rt->natts * sizeof(Datum));
-		nulls = palloc(rt->natts * sizeof(bool));
-		read_json_deform(row, values, nulls);
-		for (int c = 0; c < U_NCOLUMNS; c++)
-		{
-			v[c] = values[rt->attnums[c]];
-			n[c] = nulls[rt->attnums[c]];
-		}
-	}
+		read_json_columns(fcinfo, PG_GETARG_HEAPTUPLEHEADER(0),
+						  read_json_update_columns, U_NCOLUMNS, v, n);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	read_json_member(&state, "id", v[U_ID], n[U_ID], read_json_uuid);
