@@ -102,12 +102,12 @@ BENCH_DB=bench BENCH_LOG=$BENCH_DIR/server.log BENCH_OUT=$BENCH_DIR/results.json
 
 [ -n "${BENCH_JSON:-}" ] && cp "$BENCH_DIR/results.json" "$BENCH_JSON"
 BENCH_SECONDS=$((SECONDS - STARTED_AT)) node bench/report.js "$BENCH_DIR/results.json"
-# Maintenance time for SLAs and the calendar, on the table bench.js grew.
-BENCH_DB=bench node bench/coverage.js
-
-# Webhook delivery (maintenance-listen --webhook against --exec curl): a
-# script of its own, on a cluster of its own; in the full run only.
+# In the full run only (bench/bench.sh without parts):
 if [ -z "${BENCH_PARTS:-}" ]; then
+	# maintenance time for SLAs and the calendar, on the table bench.js grew;
+	BENCH_DB=bench node bench/coverage.js
+	# webhook delivery (maintenance-listen --webhook against --exec curl), a
+	# script of its own, on a cluster of its own.
 	say "webhooks benchmark (bench/webhooks.sh)"
 	"$REPO_ROOT/bench/webhooks.sh"
 fi
