@@ -229,6 +229,21 @@ session_channel_wanted(const char *channel)
 }
 
 /*
+ * Whether the cursor is stored after every event.  A line on standard
+ * output costs a write; storing the cursor (an fsync'd file, a round trip
+ * to the server) costs far more, so for standard output it is stored once
+ * per batch, after the batch's lines were flushed (a crash can deliver the
+ * batch again, never skip an event).  A command or a webhook costs more
+ * than the store: there every event is stored, and redelivered at most
+ * once.
+ */
+static bool
+session_stores_per_event(void)
+{
+	return opts.webhook_url != NULL || opts.exec_command != NULL;
+}
+
+/*
  * Process one event of the wanted channels: deliver it (or record the
  * failure of its last attempt), then move and store the cursor.
  */
@@ -247,6 +262,8 @@ session_process(PGconn *conn, int64_t id, const char *json, const char *channel,
 	if (d == DELIVERY_FAILED && !webhook_record_failure(conn, id))
 		return OUTCOME_LOST;
 	cursor_id = id;
+	if (!session_stores_per_event())
+		return OUTCOME_CAUGHT_UP;	/* session_replay() stores the batch's */
 	store_cursor_file();
 	return session_ack_cursor(conn, acked) ? OUTCOME_CAUGHT_UP : OUTCOME_LOST;
 }
@@ -313,7 +330,7 @@ session_process_batch(PGconn *conn, PGresult *res, int64_t *acked)
 				return outcome;
 		}
 		else
-			cursor_id = id;		/* stored with the next event or below */
+			cursor_id = id;		/* stored by session_replay() */
 
 		if (stop_requested)
 			break;				/* the current event is finished */
@@ -342,11 +359,17 @@ session_replay(PGconn *conn, int64_t *acked)
 		n = PQntuples(res);
 		outcome = session_process_batch(conn, res, acked);
 		PQclear(res);
+
+		/*
+		 * The events delivered to standard output and those skipped by
+		 * --channel: their lines are flushed, store the cursor once for
+		 * the batch, also when it stopped in the middle.
+		 */
+		store_cursor_file();
+		if (outcome == OUTCOME_STOP)
+			(void) session_ack_cursor(conn, acked);
 		if (outcome != OUTCOME_CAUGHT_UP)
 			return outcome;
-
-		/* Events skipped by --channel: store the cursor once per batch. */
-		store_cursor_file();
 		if (!session_ack_cursor(conn, acked))
 			return OUTCOME_LOST;
 
