@@ -14,6 +14,8 @@ OBJS = \
 	src/launcher.o \
 	src/limits.o \
 	src/read_json.o \
+	src/rpc.o \
+	src/rpc_input.o \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \

@@ -30,8 +30,9 @@
  *   the read functions and rpc_text/rpc_boolean in PL/pgSQL (plans kept for
  *   the session instead of planned at every call); the JSON of maintenances
  *   and timeline entries built in C (maintenance_json, update_json, and the
- *   new maintenances_json and bulk_maintenances_json that rpc uses); rpc
- *   again, last, with those and the methods above.
+ *   new maintenances_json); rpc in C (src/rpc.c), last: its hot-path reads
+ *   in rpc_read (C, SECURITY DEFINER), its other methods in rpc_sql (the
+ *   PL/pgSQL rpc of before without those reads).
  */
 
 CREATE OR REPLACE FUNCTION maintenance.event_envelope(e maintenance.events)
@@ -767,7 +768,7 @@ $$;
  * ------------------------------------------------------------------ */
 
 CREATE INDEX maintenances_suppressing_systems
-    ON maintenance.maintenances USING gin (system_ids)
+    ON maintenance.maintenances USING gin (system_ids) WITH (fastupdate = off)
     WHERE status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
       AND suppress_notifications;
 
@@ -789,22 +790,12 @@ AS 'MODULE_PATHNAME', 'maintenance_maintenances_json';
 COMMENT ON FUNCTION maintenance.maintenances_json(maintenance.maintenances_with_systems[]) IS
     'maintenances as a JSON array of MaintenanceWithSystems, in the order given';
 
-CREATE OR REPLACE FUNCTION maintenance.bulk_maintenances_json(system_ids text[])
-RETURNS jsonb
-LANGUAGE c STABLE STRICT
-AS 'MODULE_PATHNAME', 'maintenance_bulk_maintenances_json';
-
-COMMENT ON FUNCTION maintenance.bulk_maintenances_json(text[]) IS
-    'the answer of getBulkMaintenancesForSystems: {"maintenances": {system id: [MaintenanceWithSystems, ...]}}';
-
 -- as 12_privileges.sql leaves them in a fresh install
 REVOKE ALL ON FUNCTION
-    maintenance.maintenances_json(maintenance.maintenances_with_systems[]),
-    maintenance.bulk_maintenances_json(text[])
+    maintenance.maintenances_json(maintenance.maintenances_with_systems[])
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    maintenance.maintenances_json(maintenance.maintenances_with_systems[]),
-    maintenance.bulk_maintenances_json(text[])
+    maintenance.maintenances_json(maintenance.maintenances_with_systems[])
 TO PUBLIC;
 
 CREATE OR REPLACE FUNCTION maintenance.get_maintenance(id uuid)
@@ -909,7 +900,10 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+-- The methods of rpc other than its hot-path reads (src/rpc.c sends those to
+-- rpc_read).  Errors of the write functions name the JSON fields (endAt, not
+-- end_at).
+CREATE FUNCTION maintenance.rpc_sql(method text, input jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
@@ -932,28 +926,6 @@ BEGIN
                                  status => maintenance.rpc_status(input, 'status'),
                                  system_id => maintenance.rpc_text(input, 'systemId')) v
                        ORDER BY v.start_at, v.id)));
-
-    ELSIF method = 'getMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
-                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
-                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
-                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
-               END
-          INTO result
-          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
-
-    ELSIF method = 'getMaintenancesForSystem' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := maintenance.maintenances_json(ARRAY(
-                      SELECT v
-                        FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v
-                       ORDER BY v.start_at, v.id));
-
-    ELSIF method = 'getBulkMaintenancesForSystems' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        result := maintenance.bulk_maintenances_json(
-                      maintenance.rpc_text_array(input, 'systemIds', true));
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
@@ -1003,12 +975,6 @@ BEGIN
         result := jsonb_build_object('success',
                       maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
 
-    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := jsonb_build_object('suppressed',
-                      maintenance.has_active_maintenance_with_suppression(
-                          maintenance.rpc_text(input, 'systemId', true)));
-
     ELSIF method = 'getCoverage' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
         result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
@@ -1033,3 +999,36 @@ BEGIN
     RETURN result;
 END
 $$;
+
+
+COMMENT ON FUNCTION maintenance.rpc_sql(text, jsonb) IS
+    'the methods of rpc written in PL/pgSQL: the writes, listMaintenances, getCoverage, getCalendar; called by rpc';
+
+-- The hot-path reads of rpc in C, each query planned once per backend:
+-- getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems,
+-- hasActiveMaintenanceWithSuppression.
+CREATE FUNCTION maintenance.rpc_read(method text, input jsonb)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_rpc_read';
+
+COMMENT ON FUNCTION maintenance.rpc_read(text, jsonb) IS
+    'the reads of rpc (getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems, hasActiveMaintenanceWithSuppression); called by rpc';
+
+-- The entry point runs no SQL itself: it calls rpc_read or rpc_sql, by OID,
+-- checking the caller's EXECUTE right on it (src/rpc.c).
+CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'maintenance_rpc';
+
+-- as 12_privileges.sql leaves them in a fresh install
+REVOKE ALL ON FUNCTION
+    maintenance.rpc_sql(text, jsonb),
+    maintenance.rpc_read(text, jsonb)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    maintenance.rpc_sql(text, jsonb),
+    maintenance.rpc_read(text, jsonb)
+TO PUBLIC;

@@ -45,6 +45,7 @@ extern bool status_is_final(MaintenanceStatus status);
 
 extern void limit_check_text(Datum value, const char *argument, int max_bytes);
 extern void limit_check_system_ids(int n, const Datum *elems, const bool *nulls);
+extern void limit_check_bulk_system_ids(struct ArrayType *ids, const char *argument);
 
 /*
  * A maintenance as the write path and the events see it, read back after a

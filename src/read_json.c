@@ -13,6 +13,7 @@
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
+#include "read_json.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -21,13 +22,11 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(maintenance_maintenance_json);
 PG_FUNCTION_INFO_V1(maintenance_maintenances_json);
-PG_FUNCTION_INFO_V1(maintenance_bulk_maintenances_json);
 PG_FUNCTION_INFO_V1(maintenance_update_json);
 
 /* Columns of maintenance.maintenances_with_systems, in the view's order. */
@@ -54,8 +53,8 @@ enum
 
 /*
  * The attribute numbers of the named columns in a row type, found once per
- * call site (fn_extra) by name, so that the code does not depend on the
- * order of the columns.
+ * cache (a call site's fn_extra) by name, so that the code does not depend
+ * on the order of the columns.
  */
 typedef struct ReadJsonRowType
 {
@@ -65,11 +64,36 @@ typedef struct ReadJsonRowType
 	int			attnums[M_NCOLUMNS];	/* the larger of the two lists */
 } ReadJsonRowType;
 
+struct ReadJsonCache
+{
+	MemoryContext mcxt;
+	ReadJsonRowType *maintenance;
+	ReadJsonRowType *update;
+};
+
+ReadJsonCache *
+read_json_cache(MemoryContext mcxt)
+{
+	ReadJsonCache *cache = MemoryContextAllocZero(mcxt, sizeof(ReadJsonCache));
+
+	cache->mcxt = mcxt;
+	return cache;
+}
+
+/* The cache of a SQL-callable function, in its fn_extra. */
+static ReadJsonCache *
+read_json_fn_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = read_json_cache(fcinfo->flinfo->fn_mcxt);
+	return fcinfo->flinfo->fn_extra;
+}
+
 static ReadJsonRowType *
-read_json_row_type(FunctionCallInfo fcinfo, HeapTupleHeader row,
+read_json_row_type(MemoryContext mcxt, ReadJsonRowType **slot, HeapTupleHeader row,
 				   const char *const *columns, int ncolumns)
 {
-	ReadJsonRowType *rt = fcinfo->flinfo->fn_extra;
+	ReadJsonRowType *rt = *slot;
 	Oid			type_id = HeapTupleHeaderGetTypeId(row);
 	int32		typmod = HeapTupleHeaderGetTypMod(row);
 	TupleDesc	tupdesc;
@@ -78,7 +102,7 @@ read_json_row_type(FunctionCallInfo fcinfo, HeapTupleHeader row,
 		return rt;
 
 	if (rt == NULL)
-		rt = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ReadJsonRowType));
+		rt = MemoryContextAllocZero(mcxt, sizeof(ReadJsonRowType));
 	tupdesc = lookup_rowtype_tupdesc(type_id, typmod);
 	for (int c = 0; c < ncolumns; c++)
 	{
@@ -98,7 +122,7 @@ read_json_row_type(FunctionCallInfo fcinfo, HeapTupleHeader row,
 	rt->type_id = type_id;
 	rt->typmod = typmod;
 	ReleaseTupleDesc(tupdesc);
-	fcinfo->flinfo->fn_extra = rt;
+	*slot = rt;
 	return rt;
 }
 
@@ -121,10 +145,10 @@ read_json_deform(HeapTupleHeader row, Datum *values, bool *nulls)
 
 /* The named columns of a composite argument, in the order of columns. */
 static void
-read_json_columns(FunctionCallInfo fcinfo, HeapTupleHeader row,
+read_json_columns(MemoryContext mcxt, ReadJsonRowType **slot, HeapTupleHeader row,
 				  const char *const *columns, int ncolumns, Datum *v, bool *n)
 {
-	ReadJsonRowType *rt = read_json_row_type(fcinfo, row, columns, ncolumns);
+	ReadJsonRowType *rt = read_json_row_type(mcxt, slot, row, columns, ncolumns);
 	Datum	   *values = palloc(rt->natts * sizeof(Datum));
 	bool	   *nulls = palloc(rt->natts * sizeof(bool));
 
@@ -138,7 +162,7 @@ read_json_columns(FunctionCallInfo fcinfo, HeapTupleHeader row,
 	pfree(nulls);
 }
 
-static void
+void
 read_json_key(JsonbParseState **state, const char *key)
 {
 	JsonbValue	v;
@@ -275,25 +299,21 @@ read_json_null_result(void)
 }
 
 /*
- * Push one maintenance: its object, or JSON null for a row without id (what
- * a read of an unknown id returns).  Returns what pushJsonbValue() returns
- * for the end of the object (the finished value when it is outermost), or
- * NULL for the null.
+ * Begin one maintenance: its object's members, the object left open for
+ * more (getMaintenance's updates).  False, with nothing pushed, for a row
+ * without id (what a read of an unknown id returns).
  */
-static JsonbValue *
-read_json_push_maintenance(FunctionCallInfo fcinfo, JsonbParseState **state,
-						   HeapTupleHeader row, bool in_array)
+bool
+read_json_begin_maintenance(ReadJsonCache *cache, JsonbParseState **state,
+							HeapTupleHeader row)
 {
 	Datum		v[M_NCOLUMNS];
 	bool		n[M_NCOLUMNS];
 
-	read_json_columns(fcinfo, row, read_json_maintenance_columns, M_NCOLUMNS, v, n);
+	read_json_columns(cache->mcxt, &cache->maintenance, row,
+					  read_json_maintenance_columns, M_NCOLUMNS, v, n);
 	if (n[M_ID])
-	{
-		if (in_array)
-			read_json_null(state, true);
-		return NULL;
-	}
+		return false;
 
 	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 	read_json_member(state, "id", v[M_ID], false, read_json_uuid);
@@ -306,6 +326,24 @@ read_json_push_maintenance(FunctionCallInfo fcinfo, JsonbParseState **state,
 	read_json_member(state, "updatedAt", v[M_UPDATED_AT], n[M_UPDATED_AT], read_json_time);
 	read_json_member(state, "systemIds", v[M_SYSTEM_IDS], n[M_SYSTEM_IDS], read_json_text_array);
 	read_json_optional(state, "description", v[M_DESCRIPTION], n[M_DESCRIPTION], read_json_text);
+	return true;
+}
+
+/*
+ * Push one maintenance: its object, or JSON null for a row without id.
+ * Returns what pushJsonbValue() returns for the end of the object (the
+ * finished value when it is outermost), or NULL for the null.
+ */
+JsonbValue *
+read_json_push_maintenance(ReadJsonCache *cache, JsonbParseState **state,
+						   HeapTupleHeader row, bool in_array)
+{
+	if (!read_json_begin_maintenance(cache, state, row))
+	{
+		if (in_array)
+			read_json_null(state, true);
+		return NULL;
+	}
 	return pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 
@@ -321,15 +359,19 @@ maintenance_maintenance_json(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		return read_json_null_result();
-	result = read_json_push_maintenance(fcinfo, &state, PG_GETARG_HEAPTUPLEHEADER(0), false);
+	result = read_json_push_maintenance(read_json_fn_cache(fcinfo), &state,
+										PG_GETARG_HEAPTUPLEHEADER(0), false);
 	if (result == NULL)
 		return read_json_null_result();
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }
 
-/* Push an array of maintenances as a JSON array, in its order. */
-static void
-read_json_push_list(FunctionCallInfo fcinfo, JsonbParseState **state, ArrayType *array)
+/*
+ * Begin a JSON array of the maintenances of an array, in its order; the
+ * caller ends it.
+ */
+void
+read_json_push_list(ReadJsonCache *cache, JsonbParseState **state, ArrayType *array)
 {
 	Oid			elem_type = ARR_ELEMTYPE(array);
 	int16		typlen;
@@ -348,7 +390,7 @@ read_json_push_list(FunctionCallInfo fcinfo, JsonbParseState **state, ArrayType 
 		if (elem_nulls[i])
 			read_json_null(state, true);
 		else
-			read_json_push_maintenance(fcinfo, state,
+			read_json_push_maintenance(cache, state,
 									   DatumGetHeapTupleHeader(elems[i]), true);
 	}
 	pfree(elems);
@@ -370,93 +412,49 @@ maintenance_maintenances_json(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	else
-		read_json_push_list(fcinfo, &state, PG_GETARG_ARRAYTYPE_P(0));
+		read_json_push_list(read_json_fn_cache(fcinfo), &state, PG_GETARG_ARRAYTYPE_P(0));
 	result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }
 
 /*
- * maintenance.bulk_maintenances_json(system_ids text[]) RETURNS jsonb: the
- * answer of rpc's getBulkMaintenancesForSystems, {"maintenances": {system
- * id: [maintenance, ...], ...}}, from get_bulk_maintenances_for_systems(),
- * built as one value (aggregating a thousand lists with jsonb_object_agg
- * and wrapping them with jsonb_build_object copies them twice, which cost
- * more than the read itself).
+ * Push one timeline entry; statusChange and createdBy only when set.  A
+ * NULL row (row == NULL) is an entry of NULL members, as in the SQL form.
  */
-Datum
-maintenance_bulk_maintenances_json(PG_FUNCTION_ARGS)
+JsonbValue *
+read_json_push_update(ReadJsonCache *cache, JsonbParseState **state,
+					  HeapTupleHeader row)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid argtypes[] = {TEXTARRAYOID};
-	MemoryContext caller_cxt = CurrentMemoryContext;
-	Datum		args[1] = {PG_GETARG_DATUM(0)};
-	JsonbParseState *state = NULL;
-	JsonbValue *result;
-	Jsonb	   *jsonb;
+	Datum		v[U_NCOLUMNS];
+	bool		n[U_NCOLUMNS];
 
-	SPI_connect();
-	run_plan(cached_plan(&plan,
-						 "SELECT b.system_id, b.maintenances"
-						 " FROM maintenance.get_bulk_maintenances_for_systems($1) b",
-						 1, argtypes),
-			 args, NULL, true, SPI_OK_SELECT);
+	memset(v, 0, sizeof(v));
+	memset(n, true, sizeof(n));
+	if (row != NULL)
+		read_json_columns(cache->mcxt, &cache->update, row,
+						  read_json_update_columns, U_NCOLUMNS, v, n);
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	read_json_key(&state, "maintenances");
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	for (uint64 row = 0; row < SPI_processed; row++)
-	{
-		bool		isnull;
-		Datum		system_id = spi_datum(row, 1, &isnull);
-		Datum		list;
-
-		CHECK_FOR_INTERRUPTS();
-		if (isnull)
-			continue;			/* the read skips NULL ids; never a key */
-		read_json_key(&state, text_to_cstring(DatumGetTextPP(system_id)));
-		list = spi_datum(row, 2, &isnull);
-		if (isnull)
-			pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-		else
-			read_json_push_list(fcinfo, &state, DatumGetArrayTypeP(list));
-		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	}
-	pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-
-	/* the result outlives SPI's memory, where the tree was built */
-	MemoryContextSwitchTo(caller_cxt);
-	jsonb = JsonbValueToJsonb(result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(jsonb);
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	read_json_member(state, "id", v[U_ID], n[U_ID], read_json_uuid);
+	read_json_member(state, "maintenanceId", v[U_MAINTENANCE_ID], n[U_MAINTENANCE_ID], read_json_uuid);
+	read_json_member(state, "message", v[U_MESSAGE], n[U_MESSAGE], read_json_text);
+	read_json_member(state, "createdAt", v[U_CREATED_AT], n[U_CREATED_AT], read_json_time);
+	read_json_optional(state, "statusChange", v[U_STATUS_CHANGE], n[U_STATUS_CHANGE], read_json_status);
+	read_json_optional(state, "createdBy", v[U_CREATED_BY], n[U_CREATED_BY], read_json_text);
+	return pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 
 /*
  * maintenance.update_json(maintenance.maintenance_updates) RETURNS jsonb:
- * the timeline entry; statusChange and createdBy only when set.
+ * the timeline entry.
  */
 Datum
 maintenance_update_json(PG_FUNCTION_ARGS)
 {
-	Datum		v[U_NCOLUMNS];
-	bool		n[U_NCOLUMNS];
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
 
-	/* a NULL row is an entry of NULL members, as in the SQL form */
-	memset(v, 0, sizeof(v));
-	memset(n, true, sizeof(n));
-	if (!PG_ARGISNULL(0))
-		read_json_columns(fcinfo, PG_GETARG_HEAPTUPLEHEADER(0),
-						  read_json_update_columns, U_NCOLUMNS, v, n);
-
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	read_json_member(&state, "id", v[U_ID], n[U_ID], read_json_uuid);
-	read_json_member(&state, "maintenanceId", v[U_MAINTENANCE_ID], n[U_MAINTENANCE_ID], read_json_uuid);
-	read_json_member(&state, "message", v[U_MESSAGE], n[U_MESSAGE], read_json_text);
-	read_json_member(&state, "createdAt", v[U_CREATED_AT], n[U_CREATED_AT], read_json_time);
-	read_json_optional(&state, "statusChange", v[U_STATUS_CHANGE], n[U_STATUS_CHANGE], read_json_status);
-	read_json_optional(&state, "createdBy", v[U_CREATED_BY], n[U_CREATED_BY], read_json_text);
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	result = read_json_push_update(read_json_fn_cache(fcinfo), &state,
+								   PG_ARGISNULL(0) ? NULL : PG_GETARG_HEAPTUPLEHEADER(0));
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }

@@ -30,16 +30,6 @@ AS 'MODULE_PATHNAME', 'maintenance_maintenances_json';
 COMMENT ON FUNCTION maintenance.maintenances_json(maintenance.maintenances_with_systems[]) IS
     'maintenances as a JSON array of MaintenanceWithSystems, in the order given';
 
--- Reads through get_bulk_maintenances_for_systems() (so with its rights and
--- checks) and builds the whole answer as one value.
-CREATE FUNCTION maintenance.bulk_maintenances_json(system_ids text[])
-RETURNS jsonb
-LANGUAGE c STABLE STRICT
-AS 'MODULE_PATHNAME', 'maintenance_bulk_maintenances_json';
-
-COMMENT ON FUNCTION maintenance.bulk_maintenances_json(text[]) IS
-    'the answer of getBulkMaintenancesForSystems: {"maintenances": {system id: [MaintenanceWithSystems, ...]}}';
-
 CREATE FUNCTION maintenance.update_json(u maintenance.maintenance_updates)
 RETURNS jsonb
 LANGUAGE c IMMUTABLE PARALLEL SAFE

@@ -164,8 +164,10 @@ BEGIN
 END
 $$;
 
--- Errors of the write functions name the JSON fields (endAt, not end_at).
-CREATE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+-- The methods of rpc other than its hot-path reads (src/rpc.c sends those to
+-- rpc_read).  Errors of the write functions name the JSON fields (endAt, not
+-- end_at).
+CREATE FUNCTION maintenance.rpc_sql(method text, input jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
@@ -188,28 +190,6 @@ BEGIN
                                  status => maintenance.rpc_status(input, 'status'),
                                  system_id => maintenance.rpc_text(input, 'systemId')) v
                        ORDER BY v.start_at, v.id)));
-
-    ELSIF method = 'getMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
-                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
-                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
-                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
-               END
-          INTO result
-          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
-
-    ELSIF method = 'getMaintenancesForSystem' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := maintenance.maintenances_json(ARRAY(
-                      SELECT v
-                        FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v
-                       ORDER BY v.start_at, v.id));
-
-    ELSIF method = 'getBulkMaintenancesForSystems' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        result := maintenance.bulk_maintenances_json(
-                      maintenance.rpc_text_array(input, 'systemIds', true));
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
@@ -259,12 +239,6 @@ BEGIN
         result := jsonb_build_object('success',
                       maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
 
-    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := jsonb_build_object('suppressed',
-                      maintenance.has_active_maintenance_with_suppression(
-                          maintenance.rpc_text(input, 'systemId', true)));
-
     ELSIF method = 'getCoverage' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
         result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
@@ -289,6 +263,29 @@ BEGIN
     RETURN result;
 END
 $$;
+
+
+COMMENT ON FUNCTION maintenance.rpc_sql(text, jsonb) IS
+    'the methods of rpc written in PL/pgSQL: the writes, listMaintenances, getCoverage, getCalendar; called by rpc';
+
+-- The hot-path reads of rpc in C, each query planned once per backend:
+-- getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems,
+-- hasActiveMaintenanceWithSuppression.
+CREATE FUNCTION maintenance.rpc_read(method text, input jsonb)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_rpc_read';
+
+COMMENT ON FUNCTION maintenance.rpc_read(text, jsonb) IS
+    'the reads of rpc (getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems, hasActiveMaintenanceWithSuppression); called by rpc';
+
+-- The entry point runs no SQL itself: it calls rpc_read or rpc_sql, by OID,
+-- checking the caller's EXECUTE right on it (src/rpc.c).
+CREATE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'maintenance_rpc';
 
 COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
     'every operation by its camelCase name (createMaintenance, ...), with camelCase JSON input and result';

@@ -310,7 +310,7 @@ SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
 SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
             WHERE indexrelid = to_regclass('maintenance.maintenances_suppressing_systems')),
           'CREATE INDEX maintenances_suppressing_systems ON maintenance.maintenances USING gin (system_ids) '
-          'WHERE ((status = ''in_progress''::maintenance.status) AND suppress_notifications)',
+          'WITH (fastupdate=off) WHERE ((status = ''in_progress''::maintenance.status) AND suppress_notifications)',
           'maintenances_suppressing_systems: GIN on system_ids of the in-progress rows that suppress notifications only');
 SELECT triggers_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_sync_insert', 'maintenance_systems_sync_update',
@@ -491,7 +491,7 @@ SELECT functions_are('maintenance', ARRAY[
     'get_bulk_maintenances_for_systems', 'has_active_maintenance_with_suppression',
     'run_transitions', 'schedule_transitions', 'unschedule_transitions', 'on_ddl_command_start',
     'rpc', 'rpc_field', 'rpc_text', 'rpc_boolean', 'rpc_text_array', 'rpc_uuid', 'rpc_timestamptz',
-    'rpc_status', 'rpc_check_fields', 'maintenance_json', 'maintenances_json', 'bulk_maintenances_json',
+    'rpc_status', 'rpc_check_fields', 'rpc_sql', 'rpc_read', 'maintenance_json', 'maintenances_json',
     'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
     'checked_bulk_system_ids', 'check_consumer_name',
@@ -549,7 +549,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
      'plpgsql', 'volatile'),
     ('maintenance.unschedule_transitions()', '', 'boolean', 'plpgsql', 'volatile'),
     ('maintenance.rpc(text,jsonb)', 'method text, input jsonb DEFAULT ''{}''::jsonb', 'jsonb',
-     'plpgsql', 'volatile'),
+     'c', 'volatile'),
     ('maintenance.maintenance_json(maintenance.maintenances_with_systems)',
      'm maintenance.maintenances_with_systems', 'jsonb', 'c', 'immutable'),
     ('maintenance.update_json(maintenance.maintenance_updates)', 'u maintenance.maintenance_updates',
@@ -590,12 +590,12 @@ SELECT set_eq(
     ARRAY['create_maintenance', 'update_maintenance', 'add_update', 'close_maintenance', 'delete_maintenance',
           'run_transitions', 'list_maintenances', 'get_maintenance', 'get_maintenance_updates',
           'get_maintenances_for_system', 'get_bulk_maintenances_for_systems',
-          'has_active_maintenance_with_suppression', 'get_event', 'replay_events', 'replay_events_for',
+          'has_active_maintenance_with_suppression', 'rpc_read', 'get_event', 'replay_events', 'replay_events_for',
           'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids',
           'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
           'under_maintenance', 'coverage', 'calendar_rows', 'calendar',
           'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems'],
-    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' and webhook listeners'' functions and the triggers that keep maintenances.system_ids and maintenance_windows');
+    'the SECURITY DEFINER functions are the API reads (rpc''s too) and writes, the event consumers'' and webhook listeners'' functions and the triggers that keep maintenances.system_ids and maintenance_windows');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p
