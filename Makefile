@@ -14,6 +14,7 @@ OBJS = \
 	src/launcher.o \
 	src/limits.o \
 	src/read_json.o \
+	src/reads.o \
 	src/rpc.o \
 	src/rpc_input.o \
 	src/spi_util.o \

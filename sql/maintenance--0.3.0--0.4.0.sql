@@ -27,8 +27,9 @@
  *   check theirs in C.
  * - hot-path reads (issue 13): the partial index
  *   maintenances_suppressing_systems for has_active_maintenance_with_suppression;
- *   the read functions and rpc_text/rpc_boolean in PL/pgSQL (plans kept for
- *   the session instead of planned at every call); the JSON of maintenances
+ *   get_maintenance and get_maintenance_updates in C (src/reads.c), the
+ *   other read functions and rpc_text/rpc_boolean in PL/pgSQL (plans kept
+ *   for the session instead of planned at every call); the JSON of maintenances
  *   and timeline entries built in C (maintenance_json, update_json, and the
  *   new maintenances_json); rpc in C (src/rpc.c), last: its hot-path reads
  *   in rpc_read (C, SECURITY DEFINER), its other methods in rpc_sql (the
@@ -800,34 +801,15 @@ TO PUBLIC;
 
 CREATE OR REPLACE FUNCTION maintenance.get_maintenance(id uuid)
 RETURNS maintenance.maintenances_with_systems
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-DECLARE
-    found_row maintenance.maintenances_with_systems;
-BEGIN
-    SELECT v.* INTO found_row
-      FROM maintenance.maintenances_with_systems v
-     WHERE v.id = get_maintenance.id;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN found_row;
-END
-$$;
+AS 'MODULE_PATHNAME', 'maintenance_get_maintenance';
 
 CREATE OR REPLACE FUNCTION maintenance.get_maintenance_updates(maintenance_id uuid)
 RETURNS SETOF maintenance.maintenance_updates
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-BEGIN
-    RETURN QUERY
-        SELECT u.* FROM maintenance.maintenance_updates u
-         WHERE u.maintenance_id = get_maintenance_updates.maintenance_id
-         ORDER BY u.position;
-END
-$$;
+AS 'MODULE_PATHNAME', 'maintenance_get_maintenance_updates';
 
 CREATE OR REPLACE FUNCTION maintenance.get_maintenances_for_system(system_id text)
 RETURNS SETOF maintenance.maintenances_with_systems

@@ -34,41 +34,24 @@ BEGIN
 END
 $$;
 
--- The reads below are PL/pgSQL, not SQL functions: being SECURITY DEFINER
--- with a pinned search_path, a SQL function cannot be inlined into the
--- caller's query and its body is parsed and planned again at every call
--- (most of the cost of a one-row read), while PL/pgSQL keeps its plans for
--- the session.
+-- The reads below are not SQL functions: being SECURITY DEFINER with a
+-- pinned search_path, a SQL function cannot be inlined into the caller's
+-- query and its body is parsed and planned again at every call (most of the
+-- cost of a one-row read).  The two one-row reads are C (src/reads.c), each
+-- query planned once per backend: in PL/pgSQL the call around their one
+-- index probe cost a third of the read.  The others are PL/pgSQL, which
+-- keeps its plans for the session too.
 CREATE FUNCTION maintenance.get_maintenance(id uuid)
 RETURNS maintenance.maintenances_with_systems
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-DECLARE
-    found_row maintenance.maintenances_with_systems;
-BEGIN
-    SELECT v.* INTO found_row
-      FROM maintenance.maintenances_with_systems v
-     WHERE v.id = get_maintenance.id;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN found_row;
-END
-$$;
+AS 'MODULE_PATHNAME', 'maintenance_get_maintenance';
 
 CREATE FUNCTION maintenance.get_maintenance_updates(maintenance_id uuid)
 RETURNS SETOF maintenance.maintenance_updates
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-BEGIN
-    RETURN QUERY
-        SELECT u.* FROM maintenance.maintenance_updates u
-         WHERE u.maintenance_id = get_maintenance_updates.maintenance_id
-         ORDER BY u.position;
-END
-$$;
+AS 'MODULE_PATHNAME', 'maintenance_get_maintenance_updates';
 
 CREATE FUNCTION maintenance.get_maintenances_for_system(system_id text)
 RETURNS SETOF maintenance.maintenances_with_systems

@@ -426,8 +426,11 @@ INSERT INTO plans VALUES ('get_maintenances_for_system', pg_temp.plan_of(
     pg_temp.body_of('maintenance.get_maintenances_for_system(text)'), 'text', $$'sys-5'$$));
 INSERT INTO plans VALUES ('has_active_maintenance_with_suppression', pg_temp.plan_of(
     pg_temp.body_of('maintenance.has_active_maintenance_with_suppression(text)'), 'text', $$'sys-5'$$));
-INSERT INTO plans VALUES ('get_maintenance_updates', pg_temp.plan_of(
-    pg_temp.body_of('maintenance.get_maintenance_updates(uuid)'), 'uuid',
+-- get_maintenance_updates is C: its query copied from src/reads.c (keep them in step).
+INSERT INTO plans VALUES ('get_maintenance_updates', pg_temp.plan_of($q$
+    SELECT u.* FROM maintenance.maintenance_updates u
+     WHERE u.maintenance_id OPERATOR(pg_catalog.=) $1
+     ORDER BY u.position$q$, 'uuid',
     $$'10000000-0000-0000-0000-000000000001'$$));
 
 SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_due_to_start'],
@@ -533,9 +536,9 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.list_maintenances(maintenance.status,text)',
      'status maintenance.status DEFAULT NULL::maintenance.status, system_id text DEFAULT NULL::text',
      'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
-    ('maintenance.get_maintenance(uuid)', 'id uuid', 'maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
+    ('maintenance.get_maintenance(uuid)', 'id uuid', 'maintenance.maintenances_with_systems', 'c', 'stable'),
     ('maintenance.get_maintenance_updates(uuid)', 'maintenance_id uuid',
-     'SETOF maintenance.maintenance_updates', 'plpgsql', 'stable'),
+     'SETOF maintenance.maintenance_updates', 'c', 'stable'),
     ('maintenance.get_maintenances_for_system(text)', 'system_id text',
      'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
     ('maintenance.get_bulk_maintenances_for_systems(text[])', 'system_ids text[]',
