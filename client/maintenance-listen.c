@@ -14,8 +14,8 @@
  *
  *	  The cursor (the id of the last event processed) is kept in a file
  *	  (--cursor-file, replaced atomically, cursor.c), on the server
- *	  (--consumer, maintenance.ack_events()), or both, after every replayed
- *	  batch (every event with --exec or --webhook, session.c); without
+ *	  (--consumer, maintenance.ack_events()), or both, once idle or once a
+ *	  second (every event with --exec or --webhook, session.c); without
  *	  either it lives in memory and a restart replays every retained event.
  *
  *-------------------------------------------------------------------------
