@@ -17,7 +17,7 @@
 const fs = require('fs');
 const path = require('path');
 const { pgbench } = require('./pgbench');
-const { reads, suppressionAt } = require('./reads');
+const { reads, suppressionScaling } = require('./reads');
 const { delivery, listeners } = require('./delivery');
 
 const clientDir = path.join(__dirname, '..', 'test', 'client', 'node_modules');
@@ -25,6 +25,7 @@ const { Client } = require(path.join(clientDir, 'pg'));
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const DB = process.env.BENCH_DB || 'bench';
+const SMALL_DB = process.env.BENCH_SMALL_DB || `${DB}_small`; // the reads' small size
 const LOG = process.env.BENCH_LOG;
 const OUT = process.env.BENCH_OUT || '/dev/stdout';
 const SIZES = QUICK ? [10000, 100000] : [100000, 1000000];
@@ -50,8 +51,8 @@ function now() {
 	return Number(process.hrtime.bigint()) / 1e6; // ms
 }
 
-async function connect() {
-	const c = new Client({ database: DB });
+async function connect(database = DB) {
+	const c = new Client({ database });
 	await c.connect();
 	c.on('notice', () => {});
 	return c;
@@ -437,16 +438,25 @@ async function main() {
 			results.emptyAt[n] = await emptySweep(c, false);
 			log(`N=${n} empty sweep: client median ${results.emptyAt[n].clientMedianMs.toFixed(3)} ms, server median ${results.emptyAt[n].serverMedianMs.toFixed(3)} ms`);
 		}
-		if (has('reads')) {
-			results.suppression = results.suppression || {};
-			results.suppression[n] = await suppressionAt(c, { rounds: READ_ROUNDS, seconds: READ_SECONDS, log });
-		}
+	}
+	if (has('reads')) {
+		// the same data at the small size in a database of its own (bench.sh)
+		const small = await connect(SMALL_DB);
+		await small.query('SET session_replication_role = replica');
+		await small.query('CALL bench.add_due($1)', [D]);
+		await small.query('CALL bench.add_suppressing($1)', [SUPPRESSING]);
+		await small.query('RESET session_replication_role');
+		await grow(small, SIZES[0]);
+		await small.end();
+		results.suppression = suppressionScaling({ n: SIZES[0], db: SMALL_DB }, { n: SIZES[SIZES.length - 1], db: DB },
+			{ rounds: READ_ROUNDS, seconds: READ_SECONDS, log });
 	}
 	if (has('sweep')) {
 		results.empty = await emptySweep(c, true);
 		results.memory = await memory(c);
-		results.bulk = await bulk(c);
 	}
+	// a read: with the sweep (the full run) and with the reads
+	if (has('sweep') || has('reads')) results.bulk = await bulk(c);
 
 	await c.query(`INSERT INTO bench.targets
 		SELECT row_number() OVER (ORDER BY id), id FROM maintenance.maintenances

@@ -6,7 +6,7 @@
 #   bench/bench.sh PART...    only some parts: sweep (sweeps, empty sweep,
 #                             memory, bulk, add_update), reads (the reads
 #                             against their queries inline, the suppression
-#                             check at both sizes), events (delivery through
+#                             check at both sizes, bulk), events (delivery through
 #                             maintenance-listen and a bare LISTEN client, and
 #                             add_update with idle listeners)
 #   BENCH_QUICK=1 bench/bench.sh   small sizes, to try the benchmark itself
@@ -82,16 +82,21 @@ run_logged cluster-start "$REPO_ROOT/scripts/cluster.sh" start "$BENCH_DIR" \
 export PGHOST=$BENCH_DIR PGPORT=5432 PGUSER=postgres PGCLIENTENCODING=UTF8
 unset PGDATABASE PGSERVICE PGPASSWORD
 
-run_logged createdb createdb bench
-run_logged setup psql -X -q -v ON_ERROR_STOP=1 -d bench \
-	-c "SET client_min_messages = warning" \
-	-c "CREATE EXTENSION maintenance" \
-	-f bench/setup.sql
+# bench_small: the reads' small size, side by side with the large one in bench
+for db in bench bench_small; do
+	run_logged createdb createdb "$db"
+	run_logged setup psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
+		-c "SET client_min_messages = warning" \
+		-c "CREATE EXTENSION maintenance" \
+		-f bench/setup.sql
+done
 if [ -n "${BENCH_LIBRARY:-}" ]; then
 	say "running the C functions from $BENCH_LIBRARY"
 	cp "$BENCH_LIBRARY" "$BENCH_DIR/maintenance-other.so"
 	chmod a+r "$BENCH_DIR/maintenance-other.so"
 	run_logged library psql -X -q -v ON_ERROR_STOP=1 -d bench -v lib="$BENCH_DIR/maintenance-other.so" \
+		-f - <<<"UPDATE pg_catalog.pg_proc SET probin = :'lib' WHERE probin = '\$libdir/maintenance';"
+	run_logged library psql -X -q -v ON_ERROR_STOP=1 -d bench_small -v lib="$BENCH_DIR/maintenance-other.so" \
 		-f - <<<"UPDATE pg_catalog.pg_proc SET probin = :'lib' WHERE probin = '\$libdir/maintenance';"
 fi
 

@@ -6,11 +6,12 @@ const { spawn, spawnSync } = require('child_process');
 const DB = process.env.BENCH_DB || 'bench';
 
 // script: a file name in bench/ or an absolute path; vars: pgbench -D
-// variables; extra: more pgbench arguments (e.g. ['-R', '400']).
-function pgbenchArgs(script, seconds, vars, extra) {
+// variables.
+// extra: more pgbench arguments (e.g. ['-R', '400']); db: another database.
+function pgbenchArgs(script, seconds, vars, extra, db = DB) {
 	const args = ['-n', '-M', 'prepared', '-c', '2', '-j', '2', '-T', String(seconds), ...extra];
 	for (const [k, v] of Object.entries(vars)) args.push('-D', `${k}=${v}`);
-	args.push('-f', path.isAbsolute(script) ? script : path.join(__dirname, script), DB);
+	args.push('-f', path.isAbsolute(script) ? script : path.join(__dirname, script), db);
 	return args;
 }
 
@@ -22,8 +23,8 @@ function parse(script, status, stdout, stderr) {
 	return { tps: Number(m[1]), latencyMs: Number(lat[1]), transactions: Number(n[1]) };
 }
 
-function pgbench(script, seconds, vars = {}, extra = []) {
-	const r = spawnSync('pgbench', pgbenchArgs(script, seconds, vars, extra), { encoding: 'utf8' });
+function pgbench(script, seconds, vars = {}, extra = [], db = DB) {
+	const r = spawnSync('pgbench', pgbenchArgs(script, seconds, vars, extra, db), { encoding: 'utf8' });
 	return parse(script, r.status, r.stdout, r.stderr);
 }
 

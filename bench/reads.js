@@ -100,14 +100,25 @@ async function reads(c, { rounds: n = 3, seconds = 3, log }) {
 }
 
 // The suppression check alone (the scaling target), at one size.
-async function suppressionAt(c, { rounds: n = 3, seconds = 3, log }) {
+// The suppression check at two sizes, side by side: the same data grown to
+// N = small in the database small.db and to N = big in big.db, the runs of
+// both in turns in every round (measured minutes apart, the load of the
+// machine decided the ratio).  Returns { [n]: { tps, inlineTps } }.
+function suppressionScaling(small, big, { rounds: n = 3, seconds = 3, log }) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maintenance-reads-'));
 	try {
-		const pairs = PAIRS.filter((p) => p[0] === 'suppressed');
-		const files = scripts(dir, pairs);
-		const tps = rounds(['suppressed', 'inline_suppressed'], files, n, seconds, await targetsCount(c));
-		log(`suppression check: ${tps.suppressed.map(Math.round).join(' / ')} tps, inline ${tps.inline_suppressed.map(Math.round).join(' / ')}`);
-		return { tps: tps.suppressed, inlineTps: tps.inline_suppressed };
+		const files = scripts(dir, PAIRS.filter((p) => p[0] === 'suppressed'));
+		const res = { [small.n]: { tps: [], inlineTps: [] }, [big.n]: { tps: [], inlineTps: [] } };
+		for (let r = 0; r < n; r++) {
+			for (const size of [small, big]) {
+				res[size.n].tps.push(pgbench(files.suppressed, seconds, { targets: 1 }, [], size.db).tps);
+				res[size.n].inlineTps.push(pgbench(files.inline_suppressed, seconds, { targets: 1 }, [], size.db).tps);
+			}
+		}
+		for (const size of [small, big]) {
+			log(`suppression check at N=${size.n}: ${res[size.n].tps.map(Math.round).join(' / ')} tps, inline ${res[size.n].inlineTps.map(Math.round).join(' / ')}`);
+		}
+		return res;
 	} finally {
 		fs.rmSync(dir, { recursive: true, force: true });
 	}
@@ -129,4 +140,4 @@ async function nestedPlan(c, sql, marker) {
 	return notices.filter((m) => m.includes(marker)).join('\n');
 }
 
-module.exports = { reads, suppressionAt };
+module.exports = { reads, suppressionScaling };
