@@ -26,11 +26,11 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 
 PG_FUNCTION_INFO_V1(maintenance_rpc);
 PG_FUNCTION_INFO_V1(maintenance_rpc_read);
@@ -71,9 +71,7 @@ static Oid
 rpc_lookup(const char *name, FmgrInfo *finfo, MemoryContext mcxt)
 {
 	static const Oid argtypes[] = {TEXTOID, JSONBOID};
-	Oid			oid = LookupFuncName(list_make2(makeString("maintenance"),
-												makeString(pstrdup(name))),
-									 2, argtypes, false);
+	Oid			oid = LookupFuncName(stringToQualifiedNameList(name), 2, argtypes, false);
 
 	fmgr_info_cxt(oid, finfo, mcxt);
 	return oid;
@@ -89,8 +87,8 @@ rpc_targets(FunctionCallInfo fcinfo)
 		MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
 
 		t = MemoryContextAllocZero(mcxt, sizeof(RpcTargets));
-		t->read_oid = rpc_lookup("rpc_read", &t->read, mcxt);
-		t->sql_oid = rpc_lookup("rpc_sql", &t->sql, mcxt);
+		t->read_oid = rpc_lookup("maintenance.rpc_read", &t->read, mcxt);
+		t->sql_oid = rpc_lookup("maintenance.rpc_sql", &t->sql, mcxt);
 		fcinfo->flinfo->fn_extra = t;
 	}
 	return t;
@@ -108,6 +106,7 @@ maintenance_rpc(PG_FUNCTION_ARGS)
 		rpc_read_of(text_to_cstring(PG_GETARG_TEXT_PP(0))) != RPC_NOT_A_READ;
 	Oid			oid = read ? t->read_oid : t->sql_oid;
 	AclResult	aclresult = pg_proc_aclcheck(oid, GetUserId(), ACL_EXECUTE);
+	/* cppcheck-suppress unusedStructMember */
 	LOCAL_FCINFO(call, 2);
 	Datum		result;
 
