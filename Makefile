@@ -6,6 +6,7 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 MODULE_big = maintenance
 OBJS = \
 	src/outbox.o \
+	src/reminders.o \
 	src/payload.o \
 	src/store.o \
 	src/ical_calendar.o \

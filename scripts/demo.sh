@@ -4,8 +4,10 @@
 #   scripts/demo.sh            full tour; waits for pg_cron (about 2 minutes)
 #   scripts/demo.sh --quick    the same, but pg_cron's transitions are run
 #                              by hand with maintenance.run_transitions(as_of => ...)
-# Both end with the background worker starting and completing a window on
-# the second (about 10 s).
+# Both go on with the background worker starting and completing a window on
+# the second (about 10 s), a reminder sent on the second, maintenance time for SLAs (coverage), the
+# calendar feed, and signed webhooks (maintenance-listen --webhook to a
+# receiver that checks each signature itself).
 #
 # Same set-up as scripts/test.sh (Debian packages if missing, build, install,
 # throwaway cluster with pg_cron, torn down at the end).  In the database
@@ -286,6 +288,100 @@ table -d demo_worker -c "SELECT to_char(u.created_at, 'HH24:MI:SS.MS') AS at,
 	warn "the worker did not complete the maintenance within 20 s (status: $last)"
 	exit 1
 }
+
+step "Reminders: a lead before the start, sent by the worker on the second"
+M5=$(sql -d demo_worker -c "SELECT id FROM maintenance.create_maintenance('Kernel patch',
+	now() + interval '1 minute 3 seconds', now() + interval '1 hour', ARRAY['api', 'web'],
+	reminders => '{PT1M,P1D}')")
+note "created $M5 starting at $(sql -d demo_worker -c "SELECT to_char(start_at, 'HH24:MI:SS.MS') FROM maintenance.maintenances WHERE id = '$M5'") UTC with reminders => '{PT1M,P1D}':"
+note "P1D is past already (not sent); PT1M is due 3 s from now:"
+table -d demo_worker -c "SELECT remind_before, to_char(remind_at, 'HH24:MI:SS.MS') AS remind_at, sent_at
+	            FROM maintenance.maintenance_reminders WHERE maintenance_id = '$M5'"
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql -d demo_worker -c "SELECT count(*) FROM maintenance.maintenance_reminders
+		WHERE maintenance_id = '$M5' AND sent_at IS NOT NULL")" = 1 ] && break
+	sleep 0.1
+done
+note "sent once, one notification per system, how late (sent_at minus remind_at):"
+table -d demo_worker -c "SELECT remind_before, round(extract(epoch FROM sent_at - remind_at) * 1000) AS late_ms
+	            FROM maintenance.maintenance_reminders WHERE maintenance_id = '$M5' AND sent_at IS NOT NULL"
+sql -d demo_worker -c "SELECT jsonb_pretty(payload) FROM maintenance.events
+	WHERE name = 'maintenance.notification' AND payload ->> 'event' = 'reminder'
+	ORDER BY id LIMIT 1" | sed 's/^/      /'
+
+step "Maintenance time for SLAs: maintenance.coverage() and under_maintenance()"
+note "from each maintenance's timeline (in_progress until completed or cancelled), overlaps merged:"
+table -c "SELECT system_id, seconds, ranges
+            FROM maintenance.coverage(ARRAY['db', 'api', 'edge', 'search'],
+                                      tstzrange(now() - interval '1 day', now()))"
+note "under_maintenance() answers for one moment (the middle of db's window, and now):"
+sql -c "SELECT '    under_maintenance(''db'', ' || to_char(t, 'HH24:MI:SS.MS') || ') = ' || maintenance.under_maintenance('db', t)
+	          || E'\n    under_maintenance(''db'') = ' || maintenance.under_maintenance('db')
+	     FROM (SELECT lower(r) + (upper(r) - lower(r)) / 2 AS t
+	             FROM maintenance.coverage(ARRAY['db'], tstzrange(now() - interval '1 day', now())) c,
+	                  unnest(c.ranges) r) x"
+note "the same through rpc('getCoverage', ...), as an SLA report would read it:"
+sql -c "SELECT jsonb_pretty(maintenance.rpc('getCoverage', jsonb_build_object(
+	'systemIds', jsonb_build_array('db', 'edge'),
+	'from', now() - interval '1 day', 'to', now())))" | sed 's/^/      /'
+
+step "The calendar feed: maintenance.calendar() (RFC 5545, built with libical)"
+note "what a calendar client subscribes to (SELECT maintenance.calendar(ARRAY['db', 'api', 'edge'])):"
+sql -c "SELECT maintenance.calendar(ARRAY['db', 'api', 'edge'])" | tr -d '\r' | sed 's/^/      /'
+
+step "Signed webhooks: maintenance-listen --webhook (Standard Webhooks, HMAC-SHA256)"
+WEBHOOK_SECRET_FILE=$LIB_LOGDIR/webhook-secrets
+printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64)" >"$WEBHOOK_SECRET_FILE"
+chmod 600 "$WEBHOOK_SECRET_FILE"
+RECEIVED=$LIB_LOGDIR/webhooks.received
+: >"$RECEIVED"
+# A receiver of its own, in Python: it checks every signature itself.
+python3 - "$WEBHOOK_SECRET_FILE" "$RECEIVED" "$LIB_LOGDIR/webhook.port" <<'PY' &
+import base64, hashlib, hmac, http.server, json, sys
+secret_file, received, port_file = sys.argv[1:4]
+key = base64.b64decode(open(secret_file).read().strip().removeprefix('whsec_'))
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers['content-length']))
+        wid, ts = self.headers['webhook-id'], self.headers['webhook-timestamp']
+        want = base64.b64encode(hmac.new(key, f'{wid}.{ts}.'.encode() + body,
+                                         hashlib.sha256).digest()).decode()
+        good = any(hmac.compare_digest(s.removeprefix('v1,'), want)
+                   for s in self.headers['webhook-signature'].split())
+        self.send_response(204 if good else 401)
+        self.end_headers()
+        event = json.loads(body)
+        with open(received, 'a') as f:
+            f.write(f"{wid:<30} {event['name']:<22} {'signature verified' if good else 'BAD SIGNATURE'}\n")
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(('127.0.0.1', 0), Receiver)
+open(port_file, 'w').write(str(server.server_port))
+server.serve_forever()
+PY
+RECEIVER_PID=$!
+add_cleanup "kill $RECEIVER_PID 2>/dev/null"
+for ((i = 0; i < 50; i++)); do [ -s "$LIB_LOGDIR/webhook.port" ] && break; sleep 0.1; done
+WEBHOOK_URL="http://127.0.0.1:$(cat "$LIB_LOGDIR/webhook.port")/hooks/maintenance"
+LISTEN_BIN=$(pg_config --bindir)/maintenance-listen
+note "$LISTEN_BIN --consumer demo-webhooks --channel maintenance_hook \\"
+note "    --webhook $WEBHOOK_URL --webhook-secret-file $WEBHOOK_SECRET_FILE"
+"$LISTEN_BIN" -d "dbname=postgres" --consumer demo-webhooks --channel maintenance_hook \
+	--webhook "$WEBHOOK_URL" --webhook-secret-file "$WEBHOOK_SECRET_FILE" \
+	>"$LIB_LOGDIR/webhook-listen.out" 2>"$LIB_LOGDIR/webhook-listen.err" &
+WEBHOOK_LISTEN_PID=$!
+add_cleanup "kill $WEBHOOK_LISTEN_PID 2>/dev/null"
+hooks=$(sql -c "SELECT count(*) FROM maintenance.events WHERE channel = 'maintenance_hook'")
+for ((i = 0; i < 100; i++)); do
+	[ "$(wc -l <"$RECEIVED")" -ge "$hooks" ] && break
+	sleep 0.1
+done
+note "it replays the retained events of maintenance_hook as a new consumer, then follows LISTEN;"
+note "the receiver got $(wc -l <"$RECEIVED") of $hooks (webhook-id, event, its own HMAC check):"
+sed 's/^/      /' "$RECEIVED"
+kill -TERM "$WEBHOOK_LISTEN_PID"
+wait "$WEBHOOK_LISTEN_PID" 2>/dev/null || true
+note "after SIGTERM its cursor is on the server: $(sql -c "SELECT 'consumer ' || name || ' acknowledged event ' || last_event_id FROM maintenance.event_consumers WHERE name = 'demo-webhooks'")"
 
 step "All maintenances (maintenance.list_maintenances())"
 table -c "SELECT title, status, system_ids FROM maintenance.list_maintenances()"

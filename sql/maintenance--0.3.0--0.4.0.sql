@@ -25,6 +25,12 @@
  *   at most 10,000 ids (checked_bulk_system_ids), register_consumer() a
  *   name of at most 1,024 bytes (check_consumer_name); the write functions
  *   check theirs in C.
+ * - reminders (sql/src/03_reminders.sql): maintenances.reminders, the
+ *   table maintenance_reminders and its triggers, duration_iso();
+ *   create_maintenance and update_maintenance take reminders,
+ *   run_transitions() reports reminded (each dropped and created again,
+ *   with its grants kept); rpc createMaintenance and updateMaintenance
+ *   take "reminders", MaintenanceWithSystems carries them.
  * - hot-path reads (issue 13): the partial index
  *   maintenances_suppressing_systems for has_active_maintenance_with_suppression;
  *   get_maintenance and get_maintenance_updates in C (src/reads.c), the
@@ -566,135 +572,6 @@ AS 'MODULE_PATHNAME', 'maintenance_calendar';
 COMMENT ON FUNCTION maintenance.calendar(text[], timestamptz, timestamptz) IS
     'the maintenances as an RFC 5545 iCalendar (text/calendar), one VEVENT each';
 
--- Errors of the write functions name the JSON fields (endAt, not end_at).
-CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
-RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, maintenance, pg_temp
-SET maintenance.argument_names = json
-AS $$
-DECLARE
-    result jsonb;
-BEGIN
-    IF method IS NULL THEN
-        RAISE EXCEPTION 'method must not be null'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    input := coalesce(input, '{}'::jsonb);
-
-    IF method = 'listMaintenances' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
-        SELECT jsonb_build_object('maintenances',
-                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
-          INTO result
-          FROM maintenance.list_maintenances(
-                   status => maintenance.rpc_status(input, 'status'),
-                   system_id => maintenance.rpc_text(input, 'systemId')) v;
-
-    ELSIF method = 'getMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
-                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
-                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
-                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
-               END
-          INTO result
-          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
-
-    ELSIF method = 'getMaintenancesForSystem' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
-          INTO result
-          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
-
-    ELSIF method = 'getBulkMaintenancesForSystems' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
-                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
-                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
-          INTO result
-          FROM maintenance.get_bulk_maintenances_for_systems(
-                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
-
-    ELSIF method = 'createMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input,
-            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.create_maintenance(
-                   title => maintenance.rpc_text(input, 'title', true),
-                   description => maintenance.rpc_text(input, 'description'),
-                   suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
-                   start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
-                   end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
-
-    ELSIF method = 'updateMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input,
-            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.update_maintenance(
-                   id => maintenance.rpc_uuid(input, 'id'),
-                   title => maintenance.rpc_text(input, 'title'),
-                   description => maintenance.rpc_text(input, 'description'),
-                   -- "description": null clears it; an absent key leaves it
-                   clear_description => input ? 'description'
-                                        AND jsonb_typeof(input -> 'description') = 'null',
-                   suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
-                   start_at => maintenance.rpc_timestamptz(input, 'startAt'),
-                   end_at => maintenance.rpc_timestamptz(input, 'endAt'),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
-
-    ELSIF method = 'addUpdate' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');
-        SELECT maintenance.update_json(u) INTO result
-          FROM maintenance.add_update(
-                   maintenance_id => maintenance.rpc_uuid(input, 'maintenanceId'),
-                   message => maintenance.rpc_text(input, 'message', true),
-                   status_change => maintenance.rpc_status(input, 'statusChange')) u;
-
-    ELSIF method = 'closeMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id,message}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.close_maintenance(
-                   id => maintenance.rpc_uuid(input, 'id'),
-                   message => maintenance.rpc_text(input, 'message')) v;
-
-    ELSIF method = 'deleteMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        result := jsonb_build_object('success',
-                      maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
-
-    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := jsonb_build_object('suppressed',
-                      maintenance.has_active_maintenance_with_suppression(
-                          maintenance.rpc_text(input, 'systemId', true)));
-
-    ELSIF method = 'getCoverage' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
-        result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
-                                            maintenance.rpc_timestamptz(input, 'from', true),
-                                            maintenance.rpc_timestamptz(input, 'to', true));
-
-    ELSIF method = 'getCalendar' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
-        result := jsonb_build_object('calendar', maintenance.calendar(
-                      system_ids => maintenance.rpc_text_array(input, 'systemIds'),
-                      since => maintenance.rpc_timestamptz(input, 'from'),
-                      until => maintenance.rpc_timestamptz(input, 'to')));
-
-    ELSE
-        RAISE EXCEPTION 'unrecognized method "%"', method
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
-                         'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
-    END IF;
-
-    RETURN result;
-END
-$$;
-
 REVOKE ALL ON TABLE maintenance.maintenance_windows FROM PUBLIC;
 REVOKE ALL ON FUNCTION
     maintenance.window_key(text, tstzrange),
@@ -763,6 +640,267 @@ BEGIN
     RETURN consumer;
 END
 $$;
+
+/* ---------------------------------------------------------------------
+ * 0.4.0: reminders before a window starts (as sql/src/03_reminders.sql;
+ * the column as in 02_tables.sql)
+ * ------------------------------------------------------------------ */
+
+-- Leads before start_at at which the reminders are sent (03_reminders.sql).
+ALTER TABLE maintenance.maintenances
+    ADD COLUMN reminders interval[] NOT NULL DEFAULT '{}';
+
+COMMENT ON COLUMN maintenance.maintenances.reminders IS
+    'leads before start_at at which a reminder is sent to each system (whole minutes, 1 minute to 366 days)';
+
+/* ---------------------------------------------------------------------
+ * Reminders (README, "Reminders"): one row per maintenance, start and
+ * lead that is to be sent (sent_at null) or was sent.  Triggers on
+ * maintenances arm the reminders of each new start, so every write path
+ * does (the C functions, direct SQL, a restore); run_transitions
+ * (src/reminders.c) sends the due ones and marks them sent in the
+ * transaction of their events: the primary key makes each maintenance,
+ * start and lead at most one reminder, however runs overlap.
+ * ------------------------------------------------------------------ */
+
+CREATE TABLE maintenance.maintenance_reminders (
+    maintenance_id uuid NOT NULL
+        REFERENCES maintenance.maintenances (id) ON DELETE CASCADE,
+    start_at timestamptz NOT NULL,
+    remind_before interval NOT NULL,
+    -- start_at minus the lead, days counted as 24 hours
+    remind_at timestamptz NOT NULL,
+    sent_at timestamptz,
+    CONSTRAINT maintenance_reminders_pkey PRIMARY KEY (maintenance_id, start_at, remind_before)
+);
+
+COMMENT ON TABLE maintenance.maintenance_reminders IS
+    'the reminders of each maintenance''s start: to be sent (sent_at null) or sent';
+
+-- run_transitions probes only the reminders still to be sent, by moment.
+CREATE INDEX maintenance_reminders_due
+    ON maintenance.maintenance_reminders (remind_at, maintenance_id, remind_before)
+    WHERE sent_at IS NULL;
+
+/*
+ * Arm the reminders of a maintenance's start: those whose moment has not
+ * passed yet (now(), the writing transaction's time).  A new start (insert,
+ * or start_at moved) arms every lead and forgets the unsent reminders of
+ * the old one; a change of the leads alone arms the new leads and forgets
+ * the unsent reminders of those removed.  A reminder already sent for this
+ * start and lead is not armed again (the primary key), and nothing is
+ * armed for a maintenance that is no longer scheduled.  Runs as its owner:
+ * a role allowed to write maintenances keeps the reminders right without a
+ * grant on maintenance_reminders.
+ */
+CREATE FUNCTION maintenance.arm_reminders()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    new_start boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+                         OR NEW.start_at OPERATOR(pg_catalog.<>) OLD.start_at;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        DELETE FROM maintenance.maintenance_reminders r
+         WHERE r.maintenance_id OPERATOR(pg_catalog.=) OLD.id
+           AND r.sent_at IS NULL
+           AND (new_start OR NOT r.remind_before OPERATOR(pg_catalog.=) ANY (NEW.reminders));
+    END IF;
+    IF NEW.status OPERATOR(pg_catalog.<>) 'scheduled'::maintenance.status THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO maintenance.maintenance_reminders (maintenance_id, start_at, remind_before, remind_at)
+    SELECT NEW.id, NEW.start_at, l.lead, l.remind_at
+      FROM (SELECT DISTINCT r.lead,
+                   NEW.start_at OPERATOR(pg_catalog.-)
+                       pg_catalog.make_interval(secs => pg_catalog.date_part('epoch', r.lead)) AS remind_at
+              FROM pg_catalog.unnest(NEW.reminders) AS r(lead)
+             WHERE r.lead IS NOT NULL
+               AND (new_start OR NOT r.lead OPERATOR(pg_catalog.=) ANY (OLD.reminders))) l
+     WHERE l.remind_at OPERATOR(pg_catalog.>=) pg_catalog.now()
+    ON CONFLICT ON CONSTRAINT maintenance_reminders_pkey DO NOTHING;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.arm_reminders() IS
+    'trigger: arm the reminders of a new start or of new leads whose moment has not passed';
+
+CREATE TRIGGER maintenances_arm_reminders_insert
+    AFTER INSERT ON maintenance.maintenances
+    FOR EACH ROW
+    WHEN (pg_catalog.cardinality(NEW.reminders) OPERATOR(pg_catalog.>) 0)
+    EXECUTE FUNCTION maintenance.arm_reminders();
+
+CREATE TRIGGER maintenances_arm_reminders_update
+    AFTER UPDATE OF start_at, reminders ON maintenance.maintenances
+    FOR EACH ROW
+    WHEN ((OLD.start_at IS DISTINCT FROM NEW.start_at OR OLD.reminders IS DISTINCT FROM NEW.reminders)
+          AND (pg_catalog.cardinality(OLD.reminders) OPERATOR(pg_catalog.>) 0
+               OR pg_catalog.cardinality(NEW.reminders) OPERATOR(pg_catalog.>) 0))
+    EXECUTE FUNCTION maintenance.arm_reminders();
+
+-- The ISO 8601 form of a lead, as RFC 5545 writes durations (src/reminders.c).
+CREATE FUNCTION maintenance.duration_iso(d interval)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_duration_iso';
+
+COMMENT ON FUNCTION maintenance.duration_iso(interval) IS
+    'an interval of days and time as an RFC 5545 duration (PT2H, PT1H30M, P1D, P1W)';
+
+-- MaintenanceWithSystems gains reminders (the view's last column).
+CREATE OR REPLACE VIEW maintenance.maintenances_with_systems AS
+SELECT m.id,
+       m.title,
+       m.description,
+       m.suppress_notifications,
+       m.status,
+       m.start_at,
+       m.end_at,
+       m.created_at,
+       m.updated_at,
+       m.system_ids,
+       m.reminders
+  FROM maintenance.maintenances m;
+
+/*
+ * create_maintenance and update_maintenance gain reminders,
+ * run_transitions OUT reminded: each is dropped and created again, and
+ * the EXECUTE grants it had are given again.
+ */
+CREATE TEMPORARY TABLE reminders_kept_grants ON COMMIT DROP AS
+SELECT f.replaced_by, a.grantee::pg_catalog.regrole::text AS grantee
+  FROM (VALUES
+        ('maintenance.create_maintenance(text, timestamptz, timestamptz, text[], text, boolean)'::pg_catalog.regprocedure,
+         'maintenance.create_maintenance(text, timestamptz, timestamptz, text[], text, boolean, interval[])'),
+        ('maintenance.update_maintenance(uuid, text, text, boolean, timestamptz, timestamptz, text[], boolean)'::pg_catalog.regprocedure,
+         'maintenance.update_maintenance(uuid, text, text, boolean, timestamptz, timestamptz, text[], boolean, interval[])'),
+        ('maintenance.run_transitions(timestamptz)'::pg_catalog.regprocedure,
+         'maintenance.run_transitions(timestamptz)')) AS f(function, replaced_by),
+       pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+ WHERE p.oid OPERATOR(pg_catalog.=) f.function
+   AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+   AND a.grantee OPERATOR(pg_catalog.<>) 0
+   AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+
+DROP FUNCTION maintenance.create_maintenance(text, timestamptz, timestamptz, text[], text, boolean);
+DROP FUNCTION maintenance.update_maintenance(uuid, text, text, boolean, timestamptz, timestamptz, text[], boolean);
+DROP FUNCTION maintenance.run_transitions(timestamptz);
+
+CREATE FUNCTION maintenance.create_maintenance(
+    title text,
+    start_at timestamptz,
+    end_at timestamptz,
+    system_ids text[],
+    description text DEFAULT NULL,
+    suppress_notifications boolean DEFAULT false,
+    reminders interval[] DEFAULT '{}')
+RETURNS maintenance.maintenances_with_systems
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_create';
+
+CREATE FUNCTION maintenance.update_maintenance(
+    id uuid,
+    title text DEFAULT NULL,
+    description text DEFAULT NULL,
+    suppress_notifications boolean DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL,
+    end_at timestamptz DEFAULT NULL,
+    system_ids text[] DEFAULT NULL,
+    clear_description boolean DEFAULT false,
+    reminders interval[] DEFAULT NULL)
+RETURNS maintenance.maintenances_with_systems
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_update';
+
+CREATE FUNCTION maintenance.run_transitions(
+    as_of timestamptz DEFAULT NULL,
+    OUT started integer,
+    OUT completed integer,
+    OUT failed integer,
+    OUT reminded integer)
+RETURNS record
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_run_transitions';
+
+COMMENT ON FUNCTION maintenance.run_transitions(timestamptz) IS
+    'send the reminders that are due, start and complete every maintenance whose time has come (as_of defaults to the current time)';
+
+REVOKE ALL ON FUNCTION
+    maintenance.create_maintenance(text, timestamptz, timestamptz, text[], text, boolean, interval[]),
+    maintenance.update_maintenance(uuid, text, text, boolean, timestamptz, timestamptz, text[], boolean, interval[]),
+    maintenance.run_transitions(timestamptz)
+FROM PUBLIC;
+
+DO $grants$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT k.replaced_by, k.grantee FROM reminders_kept_grants k LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s', g.replaced_by, g.grantee);
+    END LOOP;
+END
+$grants$;
+
+DROP TABLE reminders_kept_grants;
+
+-- rpc: createMaintenance and updateMaintenance take "reminders".
+-- An RFC 5545 duration (section 3.3.6): weeks alone, or days and time.
+CREATE FUNCTION maintenance.rpc_duration(input jsonb, field text, required boolean DEFAULT false)
+RETURNS interval
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    value text := maintenance.rpc_text(input, field, required);
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF value !~ '^P(\d{1,6}W|(\d{1,6}D)?(T(?=\d)(\d{1,8}H)?(\d{1,8}M)?(\d{1,8}S)?)?)$' OR value = 'P' THEN
+        RAISE EXCEPTION 'field "%" must be an RFC 5545 duration', field
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The value given is %s.', to_jsonb(value)),
+                  HINT = 'Use weeks, or days and hours, minutes and seconds, such as "PT2H", "PT1H30M", "P1D" or "P1W".';
+    END IF;
+    RETURN value::interval;
+END
+$$;
+
+CREATE FUNCTION maintenance.rpc_duration_array(input jsonb, field text)
+RETURNS interval[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    value text[] := maintenance.rpc_text_array(input, field);
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN ARRAY(SELECT maintenance.rpc_duration(jsonb_build_object(field, v), field, true)
+                   FROM unnest(value) WITH ORDINALITY AS e(v, i) ORDER BY i);
+END
+$$;
+
+REVOKE ALL ON TABLE maintenance.maintenance_reminders FROM PUBLIC;
+REVOKE ALL ON FUNCTION
+    maintenance.arm_reminders(),
+    maintenance.duration_iso(interval),
+    maintenance.rpc_duration(jsonb, text, boolean),
+    maintenance.rpc_duration_array(jsonb, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    maintenance.duration_iso(interval),
+    maintenance.rpc_duration(jsonb, text, boolean),
+    maintenance.rpc_duration_array(jsonb, text)
+TO PUBLIC;
 
 /* ---------------------------------------------------------------------
  * Hot-path reads (issue 13)
@@ -911,7 +1049,7 @@ BEGIN
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
-            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
+            '{title,description,suppressNotifications,startAt,endAt,systemIds,reminders}');
         SELECT maintenance.maintenance_json(v) INTO result
           FROM maintenance.create_maintenance(
                    title => maintenance.rpc_text(input, 'title', true),
@@ -919,11 +1057,12 @@ BEGIN
                    suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
                    start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
                    end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true),
+                   reminders => maintenance.rpc_duration_array(input, 'reminders')) v;
 
     ELSIF method = 'updateMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
-            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
+            '{id,title,description,suppressNotifications,startAt,endAt,systemIds,reminders}');
         SELECT maintenance.maintenance_json(v) INTO result
           FROM maintenance.update_maintenance(
                    id => maintenance.rpc_uuid(input, 'id'),
@@ -935,7 +1074,9 @@ BEGIN
                    suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
                    start_at => maintenance.rpc_timestamptz(input, 'startAt'),
                    end_at => maintenance.rpc_timestamptz(input, 'endAt'),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                   -- "reminders": [] clears them; an absent key (or null) leaves them
+                   reminders => maintenance.rpc_duration_array(input, 'reminders')) v;
 
     ELSIF method = 'addUpdate' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');

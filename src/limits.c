@@ -74,6 +74,18 @@ limit_check_system_ids(int n, const Datum *elems, const bool *nulls)
 	}
 }
 
+/* The reminders of a maintenance: at most MAX_REMINDERS leads. */
+void
+limit_check_reminders(int n)
+{
+	if (n > MAX_REMINDERS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must not have more than %d elements",
+						write_arg_name("reminders"), MAX_REMINDERS),
+				 errdetail("The array given has %d elements.", n)));
+}
+
 /*
  * maintenance.check_consumer_name(name text) RETURNS void: the name of a
  * new named consumer is at most MAX_CONSUMER_NAME_BYTES bytes

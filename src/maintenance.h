@@ -12,6 +12,7 @@
 
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -42,10 +43,12 @@ extern bool status_is_final(MaintenanceStatus status);
 #define MAX_SYSTEMS				1000	/* system_ids of one maintenance */
 #define MAX_CONSUMER_NAME_BYTES	1024
 #define MAX_BULK_SYSTEM_IDS		10000	/* get_bulk_maintenances_for_systems */
+#define MAX_REMINDERS			10		/* reminders of one maintenance */
 
 extern void limit_check_text(Datum value, const char *argument, int max_bytes);
 extern void limit_check_system_ids(int n, const Datum *elems, const bool *nulls);
 extern void limit_check_bulk_system_ids(struct ArrayType *ids, const char *argument);
+extern void limit_check_reminders(int n);
 
 /*
  * A maintenance as the write path and the events see it, read back after a
@@ -145,6 +148,8 @@ typedef struct EventEnvelope
 extern void payload_add_signal(EventBatch *b, const MaintenanceRow *m, const char *action);
 extern void payload_add_hook(EventBatch *b, const MaintenanceRow *m, const char *action);
 extern void payload_add_notifications(EventBatch *b, const MaintenanceRow *m, const char *event);
+extern void payload_add_reminders(EventBatch *b, const MaintenanceRow *m,
+								  const char *lead_words, const char *lead_iso);
 extern void payload_add_status_change(EventBatch *b, const MaintenanceRow *m,
 									  const char *action, bool changed);
 extern char *payload_envelope(const EventEnvelope *e, int limit);
@@ -169,6 +174,22 @@ extern int	store_claim_due(MaintenanceStatus from, TimestampTz as_of,
 							int limit, pg_uuid_t **ids, MaintenanceRow **rows,
 							MemoryContext cxt);
 extern bool store_next_deadline(TimestampTz as_of, TimestampTz *next);
+extern bool store_same_reminders(Datum id, Datum reminders);
+
+/* A reminder due to be sent, claimed by store_claim_reminders() */
+typedef struct DueReminder
+{
+	pg_uuid_t	maintenance_id;
+	TimestampTz remind_at;
+	Interval	remind_before;
+	MaintenanceRow m;			/* m.start_at is the start it reminds of */
+} DueReminder;
+
+extern void store_drop_stale_reminders(TimestampTz as_of);
+extern int	store_claim_reminders(TimestampTz as_of, DueReminder *last, int limit,
+								  DueReminder **due, MemoryContext cxt);
+extern int64 store_mark_reminders_sent(const DueReminder *due, int n,
+									   EventBatch *events);
 
 /* write.c: the write path shared by the SQL functions and the transitions */
 typedef struct StatusUpdateResult
@@ -196,6 +217,19 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 extern void refuse_status_change(Datum id, MaintenanceStatus current,
 								 MaintenanceStatus requested);
 extern const char *write_arg_name(const char *sql_name);
+
+/*
+ * transitions.c: a write of the sweep in a subtransaction of its own; NULL
+ * when it committed (its events then NOTIFYed), else its error, with
+ * nothing written or queued.
+ */
+typedef void (*SweepWrite) (void *arg, EventBatch *events);
+extern ErrorData *sweep_write_in_subtransaction(SweepWrite write, void *arg);
+
+/* reminders.c: the leads of a maintenance (README "Reminders") */
+extern Datum reminders_checked(ArrayType *reminders);
+extern char *reminders_duration_iso(const Interval *d);
+extern void reminders_sweep(TimestampTz as_of, int32 *reminded, int32 *failed);
 
 /* worker_shared.c: the optional background worker (launcher.c, worker.c) */
 extern char *maintenance_worker_databases;

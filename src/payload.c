@@ -79,15 +79,16 @@ payload_add_hook(EventBatch *b, const MaintenanceRow *m, const char *action)
 					&buf);
 }
 
-/* maintenance_notification: one maintenance.notification per system. */
-void
-payload_add_notifications(EventBatch *b, const MaintenanceRow *m, const char *event)
+/*
+ * maintenance_notification: one maintenance.notification per system, in
+ * the order of systemIds.  A reminder (remind_before given) also carries
+ * startAt and remindBefore.
+ */
+static void
+payload_add_notification_per_system(EventBatch *b, const MaintenanceRow *m,
+									const char *event, const char *title,
+									const char *body, const char *remind_before)
 {
-	/* "created" reads "scheduled" in the title and the body */
-	const char *verb = strcmp(event, "created") == 0 ? "scheduled" : event;
-	char	   *title = psprintf("Maintenance %s", verb);
-	char	   *body = psprintf("A maintenance **\"%s\"** has been %s for a system you're subscribed to.",
-								m->title, verb);
 	char	   *url = psprintf("/maintenance/%s", m->id);
 	StringInfoData action;
 	JsonBuilder jb;
@@ -112,13 +113,47 @@ payload_add_notifications(EventBatch *b, const MaintenanceRow *m, const char *ev
 		json_add_string(&jb, "importance", "info");
 		json_add_raw(&jb, "action", action.data);
 		json_add_bool(&jb, "includeGroupSubscribers", true);
+		if (remind_before != NULL)
+		{
+			json_add_time(&jb, "startAt", m->start_at);
+			json_add_string(&jb, "remindBefore", remind_before);
+		}
 		json_end_object(&jb);
 		event_batch_add(b, CHANNEL_NOTIFICATION, "maintenance.notification", &buf);
 	}
 	pfree(action.data);
 	pfree(url);
+}
+
+/* The notifications of a status event (created, started, ...). */
+void
+payload_add_notifications(EventBatch *b, const MaintenanceRow *m, const char *event)
+{
+	/* "created" reads "scheduled" in the title and the body */
+	const char *verb = strcmp(event, "created") == 0 ? "scheduled" : event;
+	char	   *title = psprintf("Maintenance %s", verb);
+	char	   *body = psprintf("A maintenance **\"%s\"** has been %s for a system you're subscribed to.",
+								m->title, verb);
+
+	payload_add_notification_per_system(b, m, event, title, body, NULL);
 	pfree(body);
 	pfree(title);
+}
+
+/*
+ * The reminders of m's start, lead_words before it (reminders.c writes the
+ * lead in words and as an ISO 8601 duration).
+ */
+void
+payload_add_reminders(EventBatch *b, const MaintenanceRow *m,
+					  const char *lead_words, const char *lead_iso)
+{
+	char	   *body = psprintf("A maintenance **\"%s\"** starts in %s for a system you're subscribed to.",
+								m->title, lead_words);
+
+	payload_add_notification_per_system(b, m, "reminder", "Maintenance reminder",
+										body, lead_iso);
+	pfree(body);
 }
 
 /*

@@ -6,7 +6,7 @@
  *
  *	  These run once per row of every rpc read; built in C they cost a
  *	  fraction of the SQL expression they replace (jsonb_build_object of
- *	  nine members, a concatenation and four calls of iso_time()).  jsonb
+ *	  nine members, two concatenations and four calls of iso_time()).  jsonb
  *	  orders the members of an object itself, so the result is the same
  *	  value, to the byte, whatever the order in which they are pushed.
  *
@@ -32,13 +32,13 @@ PG_FUNCTION_INFO_V1(maintenance_update_json);
 /* Columns of maintenance.maintenances_with_systems, in the view's order. */
 static const char *const read_json_maintenance_columns[] = {
 	"id", "title", "description", "suppress_notifications", "status",
-	"start_at", "end_at", "created_at", "updated_at", "system_ids"
+	"start_at", "end_at", "created_at", "updated_at", "system_ids", "reminders"
 };
 enum
 {
 	M_ID, M_TITLE, M_DESCRIPTION, M_SUPPRESS, M_STATUS,
 	M_START_AT, M_END_AT, M_CREATED_AT, M_UPDATED_AT, M_SYSTEM_IDS,
-	M_NCOLUMNS
+	M_REMINDERS, M_NCOLUMNS
 };
 
 /* Columns of maintenance.maintenance_updates. */
@@ -289,6 +289,41 @@ read_json_text_array(JsonbParseState **state, Datum d, bool in_array)
 	(void) in_array;
 }
 
+/*
+ * The leads of a maintenance as RFC 5545 durations (duration_iso()), in
+ * their order; the member is left out when there are none.
+ */
+static void
+read_json_reminders(JsonbParseState **state, Datum d, bool isnull)
+{
+	ArrayType  *array;
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			n;
+
+	if (isnull)
+		return;
+	array = DatumGetArrayTypeP(d);
+	deconstruct_array(array, INTERVALOID, sizeof(Interval), false, TYPALIGN_DOUBLE,
+					  &elems, &elem_nulls, &n);
+	if (n == 0)
+		return;
+	read_json_key(state, "reminders");
+	pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < n; i++)
+	{
+		if (elem_nulls[i])
+			read_json_null(state, true);
+		else
+		{
+			char	   *s = reminders_duration_iso(DatumGetIntervalP(elems[i]));
+
+			read_json_cstring(state, s, strlen(s), true);
+		}
+	}
+	pushJsonbValue(state, WJB_END_ARRAY, NULL);
+}
+
 static Datum
 read_json_null_result(void)
 {
@@ -326,6 +361,7 @@ read_json_begin_maintenance(ReadJsonCache *cache, JsonbParseState **state,
 	read_json_member(state, "updatedAt", v[M_UPDATED_AT], n[M_UPDATED_AT], read_json_time);
 	read_json_member(state, "systemIds", v[M_SYSTEM_IDS], n[M_SYSTEM_IDS], read_json_text_array);
 	read_json_optional(state, "description", v[M_DESCRIPTION], n[M_DESCRIPTION], read_json_text);
+	read_json_reminders(state, v[M_REMINDERS], n[M_REMINDERS]);
 	return true;
 }
 

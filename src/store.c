@@ -5,7 +5,8 @@
  *	  prepared once per backend (cached_plan(), spi_util.c): the write
  *	  path's lock, read-back, insert, update, systems and delete; the one
  *	  statement of every status change (status, timeline entries, events);
- *	  the transition sweep's claim; the worker's look for the next deadline.
+ *	  the transition sweep's claim; the reminders' claim and record; the
+ *	  worker's look for the next deadline.
  *	  The caller is connected to SPI.
  *
  *-------------------------------------------------------------------------
@@ -55,6 +56,10 @@ static SPIPlanPtr write_status_plan;
 static SPIPlanPtr claim_start_plan;
 static SPIPlanPtr claim_complete_plan;
 static SPIPlanPtr next_deadline_plan;
+static SPIPlanPtr same_reminders_plan;
+static SPIPlanPtr drop_stale_reminders_plan;
+static SPIPlanPtr claim_reminders_plan;
+static SPIPlanPtr mark_reminders_sent_plan;
 
 static const Oid store_uuid_arg[] = {UUIDOID};
 
@@ -157,37 +162,38 @@ store_load(Datum id, MaintenanceRow *m, Datum *row)
 
 /*
  * Insert a maintenance: title, description, suppress_notifications,
- * start_at, end_at, system_ids.  Returns its id; the caller then writes its
+ * start_at, end_at, system_ids, reminders (checked).  Returns its id; the caller then writes its
  * systems with store_replace_systems().
  */
 Datum
 store_insert(const Datum *values, const bool *nulls)
 {
 	static const Oid argtypes[] = {TEXTOID, TEXTOID, BOOLOID,
-	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID};
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID, INTERVALARRAYOID};
 	bool		isnull;
 
 	run_plan(cached_plan(&insert_plan,
 						 "INSERT INTO maintenance.maintenances"
 						 " (title, description, suppress_notifications,"
-						 " start_at, end_at, system_ids)"
-						 " VALUES ($1, $2, $3, $4, $5, " STORE_SORTED_SYSTEM_IDS("$6") ")"
+						 " start_at, end_at, system_ids, reminders)"
+						 " VALUES ($1, $2, $3, $4, $5, " STORE_SORTED_SYSTEM_IDS("$6") ", $7)"
 						 " RETURNING id",
-						 6, argtypes),
+						 7, argtypes),
 			 values, nulls, false, SPI_OK_INSERT_RETURNING);
 	return spi_datum(0, 1, &isnull);
 }
 
 /*
  * Update a maintenance: id, title, clear_description, description,
- * suppress_notifications, start_at, end_at, system_ids.  A null leaves its
- * column as it is; clear_description sets the description to null.
+ * suppress_notifications, start_at, end_at, system_ids, reminders
+ * (checked).  A null leaves its column as it is; clear_description sets the
+ * description to null.
  */
 void
 store_update(const Datum *values, const bool *nulls)
 {
 	static const Oid argtypes[] = {UUIDOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID,
-	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID};
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID, INTERVALARRAYOID};
 
 	run_plan(cached_plan(&update_plan,
 						 "UPDATE maintenance.maintenances SET"
@@ -198,9 +204,10 @@ store_update(const Datum *values, const bool *nulls)
 						 " start_at = $6, end_at = $7,"
 						 " system_ids = CASE WHEN $8 IS NULL THEN system_ids"
 						 " ELSE " STORE_SORTED_SYSTEM_IDS("$8") " END,"
+						 " reminders = COALESCE($9, reminders),"
 						 " updated_at = pg_catalog.now()"
 						 " WHERE id OPERATOR(pg_catalog.=) $1",
-						 8, argtypes),
+						 9, argtypes),
 			 values, nulls, false, SPI_OK_UPDATE);
 }
 
@@ -355,10 +362,11 @@ store_claim_due(MaintenanceStatus from, TimestampTz as_of,
 }
 
 /*
- * The worker's look: lowers *next to the next start_at or end_at after
- * as_of, and returns whether any maintenance due at as_of is left (skipped
- * because locked, or failed).  Each subquery is a probe of a partial index
- * (maintenances_due_to_start, maintenances_due_to_complete).
+ * The worker's look: lowers *next to the next start_at, end_at or reminder
+ * after as_of, and returns whether any maintenance or reminder due at as_of
+ * is left (skipped because locked, or failed).  Each subquery is a probe of
+ * a partial index (maintenances_due_to_start, maintenances_due_to_complete,
+ * maintenance_reminders_due).
  */
 bool
 store_next_deadline(TimestampTz as_of, TimestampTz *next)
@@ -376,13 +384,17 @@ store_next_deadline(TimestampTz as_of, TimestampTz *next)
 						 " AND m.start_at OPERATOR(pg_catalog.>) $1),"
 						 " (SELECT pg_catalog.min(m.end_at) FROM maintenance.maintenances m"
 						 " WHERE m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status"
-						 " AND m.end_at OPERATOR(pg_catalog.>) $1)),"
+						 " AND m.end_at OPERATOR(pg_catalog.>) $1),"
+						 " (SELECT pg_catalog.min(r.remind_at) FROM maintenance.maintenance_reminders r"
+						 " WHERE r.sent_at IS NULL AND r.remind_at OPERATOR(pg_catalog.>) $1)),"
 						 " EXISTS (SELECT FROM maintenance.maintenances m"
 						 " WHERE m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status"
 						 " AND m.start_at OPERATOR(pg_catalog.<=) $1)"
 						 " OR EXISTS (SELECT FROM maintenance.maintenances m"
 						 " WHERE m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status"
-						 " AND m.end_at OPERATOR(pg_catalog.<=) $1)",
+						 " AND m.end_at OPERATOR(pg_catalog.<=) $1)"
+						 " OR EXISTS (SELECT FROM maintenance.maintenance_reminders r"
+						 " WHERE r.sent_at IS NULL AND r.remind_at OPERATOR(pg_catalog.<=) $1)",
 						 1, argtypes),
 			 &arg, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed != 1)
@@ -393,4 +405,176 @@ store_next_deadline(TimestampTz as_of, TimestampTz *next)
 	left_due = DatumGetBool(spi_datum(0, 2, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	return left_due;
+}
+
+/* ----------------------------------------------------------------------
+ * Reminders (reminders.c; the table maintenance_reminders)
+ * ---------------------------------------------------------------------- */
+
+/* Whether maintenance id has exactly the leads of reminders (interval[]). */
+bool
+store_same_reminders(Datum id, Datum reminders)
+{
+	static const Oid argtypes[] = {UUIDOID, INTERVALARRAYOID};
+	Datum		values[2] = {id, reminders};
+	bool		isnull;
+	bool		same;
+
+	run_plan(cached_plan(&same_reminders_plan,
+						 "SELECT m.reminders OPERATOR(pg_catalog.@>) $2"
+						 " AND m.reminders OPERATOR(pg_catalog.<@) $2"
+						 " FROM maintenance.maintenances m WHERE m.id OPERATOR(pg_catalog.=) $1",
+						 2, argtypes),
+			 values, NULL, true, SPI_OK_SELECT);
+	same = SPI_processed == 1 && DatumGetBool(spi_datum(0, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return same;
+}
+
+/*
+ * The condition under which a due reminder r of maintenance m is sent: m
+ * is scheduled, at the start r reminds of, and has not started at $1.
+ */
+#define STORE_REMINDER_LIVE \
+	"m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status" \
+	" AND m.start_at OPERATOR(pg_catalog.=) r.start_at" \
+	" AND m.start_at OPERATOR(pg_catalog.>) $1"
+
+/*
+ * Forget the unsent reminders due at as_of that will never be sent: their
+ * maintenance was cancelled, completed or started, or starts at as_of or
+ * before.  Rows someone else holds are left (SKIP LOCKED).
+ */
+void
+store_drop_stale_reminders(TimestampTz as_of)
+{
+	static const Oid argtypes[] = {TIMESTAMPTZOID};
+	Datum		arg = TimestampTzGetDatum(as_of);
+
+	run_plan(cached_plan(&drop_stale_reminders_plan,
+						 "DELETE FROM maintenance.maintenance_reminders d"
+						 " USING (SELECT r.maintenance_id, r.start_at, r.remind_before"
+						 " FROM maintenance.maintenance_reminders r"
+						 " JOIN maintenance.maintenances m ON m.id OPERATOR(pg_catalog.=) r.maintenance_id"
+						 " WHERE r.sent_at IS NULL AND r.remind_at OPERATOR(pg_catalog.<=) $1"
+						 " AND NOT (" STORE_REMINDER_LIVE ")"
+						 " FOR UPDATE OF r SKIP LOCKED) s"
+						 " WHERE d.maintenance_id OPERATOR(pg_catalog.=) s.maintenance_id"
+						 " AND d.start_at OPERATOR(pg_catalog.=) s.start_at"
+						 " AND d.remind_before OPERATOR(pg_catalog.=) s.remind_before",
+						 1, argtypes),
+			 &arg, NULL, false, SPI_OK_DELETE);
+}
+
+/*
+ * Claim up to limit reminders due at as_of that are to be sent, after *last
+ * in (remind_at, maintenance_id, remind_before) order: the reminder row
+ * FOR NO KEY UPDATE and its maintenance FOR SHARE (a concurrent cancel or
+ * move waits, or is waited for), both SKIP LOCKED.  Returns how many;
+ * *due is allocated in cxt, and *last moves to the last one claimed.
+ */
+int
+store_claim_reminders(TimestampTz as_of, DueReminder *last, int limit,
+					  DueReminder **due, MemoryContext cxt)
+{
+	static const Oid argtypes[] = {TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID,
+	INTERVALOID, INT4OID};
+	Datum		values[5];
+	MemoryContext oldcxt;
+	bool		isnull;
+	int			n;
+
+	values[0] = TimestampTzGetDatum(as_of);
+	values[1] = TimestampTzGetDatum(last->remind_at);
+	values[2] = UUIDPGetDatum(&last->maintenance_id);
+	values[3] = IntervalPGetDatum(&last->remind_before);
+	values[4] = Int32GetDatum(limit);
+	run_plan(cached_plan(&claim_reminders_plan,
+						 "SELECT r.maintenance_id, r.remind_at, r.remind_before, " STORE_ROW_COLUMNS
+						 " FROM maintenance.maintenance_reminders r"
+						 " JOIN maintenance.maintenances m ON m.id OPERATOR(pg_catalog.=) r.maintenance_id"
+						 " WHERE r.sent_at IS NULL AND r.remind_at OPERATOR(pg_catalog.<=) $1"
+						 " AND (r.remind_at, r.maintenance_id, r.remind_before)"
+						 " OPERATOR(pg_catalog.>) ($2, $3, $4)"
+						 " AND " STORE_REMINDER_LIVE
+						 " ORDER BY r.remind_at, r.maintenance_id, r.remind_before LIMIT $5"
+						 " FOR NO KEY UPDATE OF r SKIP LOCKED FOR SHARE OF m SKIP LOCKED",
+						 5, argtypes),
+			 values, NULL, false, SPI_OK_SELECT);
+
+	n = (int) SPI_processed;
+	oldcxt = MemoryContextSwitchTo(cxt);
+	*due = palloc(sizeof(DueReminder) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		DueReminder *d = &(*due)[i];
+
+		memcpy(&d->maintenance_id, DatumGetUUIDP(spi_datum(i, 1, &isnull)),
+			   sizeof(pg_uuid_t));
+		d->remind_at = DatumGetTimestampTz(spi_datum(i, 2, &isnull));
+		memcpy(&d->remind_before, DatumGetIntervalP(spi_datum(i, 3, &isnull)),
+			   sizeof(Interval));
+		store_row_from_result(i, 4, &d->m, cxt);
+	}
+	if (n > 0)
+		*last = (*due)[n - 1];
+	MemoryContextSwitchTo(oldcxt);
+	SPI_freetuptable(SPI_tuptable);
+	return n;
+}
+
+/*
+ * Record the n claimed reminders of due as sent and insert their events,
+ * with one statement.  Returns how many were recorded.
+ */
+int64
+store_mark_reminders_sent(const DueReminder *due, int n, EventBatch *events)
+{
+	static const Oid argtypes[] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID,
+	INTERVALARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		values[6];
+	Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *starts = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *leads = palloc(sizeof(Datum) * Max(n, 1));
+	bool		isnull;
+	int64		marked;
+
+	for (int i = 0; i < n; i++)
+	{
+		ids[i] = UUIDPGetDatum(&due[i].maintenance_id);
+		starts[i] = TimestampTzGetDatum(due[i].m.start_at);
+		leads[i] = IntervalPGetDatum(&due[i].remind_before);
+	}
+	values[0] = PointerGetDatum(construct_array(ids, n, UUIDOID, UUID_LEN, false,
+												TYPALIGN_CHAR));
+	values[1] = PointerGetDatum(construct_array(starts, n, TIMESTAMPTZOID,
+												sizeof(TimestampTz), FLOAT8PASSBYVAL,
+												TYPALIGN_DOUBLE));
+	values[2] = PointerGetDatum(construct_array(leads, n, INTERVALOID,
+												sizeof(Interval), false,
+												TYPALIGN_DOUBLE));
+	event_batch_args(events, &values[3], &values[4], &values[5]);
+
+	run_plan(cached_plan(&mark_reminders_sent_plan,
+						 "WITH sent AS ("
+						 " UPDATE maintenance.maintenance_reminders r"
+						 " SET sent_at = pg_catalog.now()"
+						 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+						 " pg_catalog.unnest($3)) AS k(id, start_at, lead)"
+						 " WHERE r.maintenance_id OPERATOR(pg_catalog.=) k.id"
+						 " AND r.start_at OPERATOR(pg_catalog.=) k.start_at"
+						 " AND r.remind_before OPERATOR(pg_catalog.=) k.lead"
+						 " AND r.sent_at IS NULL"
+						 " RETURNING 1),"
+						 " new_events AS (" OUTBOX_INSERT_SQL("$4", "$5", "$6") ")"
+						 " SELECT (SELECT pg_catalog.count(*) FROM sent),"
+						 " e.id, e.occurred_at"
+						 " FROM (SELECT 1) AS one LEFT JOIN new_events e ON true",
+						 6, argtypes),
+			 values, NULL, false, SPI_OK_SELECT);
+	marked = DatumGetInt64(spi_datum(0, 1, &isnull));
+	if (events->n > 0)
+		event_batch_match_result(events, 2);
+	SPI_freetuptable(SPI_tuptable);
+	return marked;
 }

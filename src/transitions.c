@@ -67,6 +67,7 @@ typedef struct SweepCounts
 	int32		started;
 	int32		completed;
 	int32		failed;
+	int32		reminded;
 } SweepCounts;
 
 /*
@@ -127,8 +128,10 @@ typedef struct TransitionWrite
 } TransitionWrite;
 
 static void
-transitions_write(TransitionWrite *w, EventBatch *events)
+transitions_write(void *arg, EventBatch *events)
 {
+	TransitionWrite *w = arg;
+
 	if (w->one)
 	{
 		StatusUpdateResult result = {0};
@@ -147,15 +150,16 @@ transitions_write(TransitionWrite *w, EventBatch *events)
 }
 
 /*
- * Run w in a subtransaction of its own.  Returns NULL when it committed,
- * its events then NOTIFYed; else the error (in the caller's memory
- * context), with the subtransaction rolled back and nothing written or
- * queued.  A cancel (pg_cancel_backend, statement_timeout) is no failure
+ * Run write(arg) in a subtransaction of its own: the writes of a
+ * transition, or of reminders (reminders.c).  Returns NULL when it
+ * committed, its events then NOTIFYed; else the error (in the caller's
+ * memory context), with the subtransaction rolled back and nothing written
+ * or queued.  A cancel (pg_cancel_backend, statement_timeout) is no failure
  * of a maintenance: it is re-thrown and ends the run, as it does any other
  * statement (PL/pgSQL's WHEN OTHERS does not catch it either).
  */
-static ErrorData *
-transitions_write_in_subtransaction(TransitionWrite *w)
+ErrorData *
+sweep_write_in_subtransaction(SweepWrite write, void *arg)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -169,7 +173,7 @@ transitions_write_in_subtransaction(TransitionWrite *w)
 
 	PG_TRY();
 	{
-		transitions_write(w, &events);
+		write(arg, &events);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -207,7 +211,7 @@ transitions_one(const TransitionStep *step, pg_uuid_t *id,
 			   const MaintenanceRow *claimed, bool *failed)
 {
 	TransitionWrite w = {step, id, claimed, 1, true, false};
-	ErrorData  *edata = transitions_write_in_subtransaction(&w);
+	ErrorData  *edata = sweep_write_in_subtransaction(transitions_write, &w);
 
 	*failed = (edata != NULL);
 	if (edata != NULL)
@@ -236,7 +240,7 @@ transitions_batch(const TransitionStep *step, const pg_uuid_t *ids,
 				 const MaintenanceRow *rows, int n)
 {
 	TransitionWrite w = {step, ids, rows, n, false, false};
-	ErrorData  *edata = transitions_write_in_subtransaction(&w);
+	ErrorData  *edata = sweep_write_in_subtransaction(transitions_write, &w);
 
 	if (edata != NULL)
 		FreeErrorData(edata);
@@ -311,7 +315,8 @@ transitions_sweep(const TransitionStep *step, TimestampTz as_of, int32 *moved,
 
 /*
  * maintenance.run_transitions(as_of timestamptz DEFAULT NULL,
- *							   OUT started, OUT completed, OUT failed)
+ *							   OUT started, OUT completed, OUT failed,
+ *							   OUT reminded)
  *
  * as_of is the moment to sweep for (the current time when null); tests
  * pass a fixed one instead of waiting for time to pass.
@@ -319,11 +324,11 @@ transitions_sweep(const TransitionStep *step, TimestampTz as_of, int32 *moved,
 Datum
 maintenance_run_transitions(PG_FUNCTION_ARGS)
 {
-	SweepCounts counts = {0, 0, 0};
+	SweepCounts counts = {0, 0, 0, 0};
 	TimestampTz as_of;
 	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
 
 	check_extension_version();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -346,18 +351,23 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	else
 	{
 		SPI_connect();
+		/* before the starts: a reminder is never sent once its window started */
+		reminders_sweep(as_of, &counts.reminded, &counts.failed);
 		transitions_sweep(&start_step, as_of, &counts.started, &counts.failed);
 		transitions_sweep(&complete_step, as_of, &counts.completed, &counts.failed);
 		SPI_finish();
 
-		if (counts.started > 0 || counts.completed > 0 || counts.failed > 0)
+		if (counts.started > 0 || counts.completed > 0 || counts.failed > 0 ||
+			counts.reminded > 0)
 			ereport(DEBUG1,
-					(errmsg("maintenance transitions: %d started, %d completed, %d failed",
-							counts.started, counts.completed, counts.failed)));
+					(errmsg("maintenance transitions: %d started, %d completed, %d failed, %d reminded",
+							counts.started, counts.completed, counts.failed,
+							counts.reminded)));
 	}
 
 	values[0] = Int32GetDatum(counts.started);
 	values[1] = Int32GetDatum(counts.completed);
 	values[2] = Int32GetDatum(counts.failed);
+	values[3] = Int32GetDatum(counts.reminded);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -400,8 +400,8 @@ write_same_systems(ArrayType *system_ids, const MaintenanceRow *m)
 /*
  * update_maintenance of a completed or cancelled maintenance m: its title
  * and description can be corrected; suppress_notifications, start_at,
- * end_at and system_ids are refused with 55000, unless given the value
- * they have (no change).
+ * end_at, system_ids and reminders are refused with 55000, unless given
+ * the value they have (no change).
  */
 static void
 write_check_final_unchanged(FunctionCallInfo fcinfo, const MaintenanceRow *m)
@@ -414,6 +414,9 @@ write_check_final_unchanged(FunctionCallInfo fcinfo, const MaintenanceRow *m)
 		write_refuse_final_change(m, "end_at");
 	if (!PG_ARGISNULL(6) && !write_same_systems(PG_GETARG_ARRAYTYPE_P(6), m))
 		write_refuse_final_change(m, "system_ids");
+	if (!PG_ARGISNULL(8) &&
+		!store_same_reminders(PG_GETARG_DATUM(0), PG_GETARG_DATUM(8)))
+		write_refuse_final_change(m, "reminders");
 }
 
 /* ----------------------------------------------------------------------
@@ -422,14 +425,15 @@ write_check_final_unchanged(FunctionCallInfo fcinfo, const MaintenanceRow *m)
 
 /*
  * maintenance.create_maintenance(title, start_at, end_at, system_ids,
- *								  description, suppress_notifications)
+ *								  description, suppress_notifications,
+ *								  reminders)
  */
 Datum
 maintenance_create(PG_FUNCTION_ARGS)
 {
 	char	   *title = write_required_text(fcinfo, 0, "title", MAX_TITLE_BYTES);
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
 	Datum		id;
 	Datum		row;
 	MaintenanceRow m;
@@ -450,6 +454,10 @@ maintenance_create(PG_FUNCTION_ARGS)
 	values[3] = PG_GETARG_DATUM(1);
 	values[4] = PG_GETARG_DATUM(2);
 	values[5] = PG_GETARG_DATUM(3);
+	/* a null means none, as the default '{}' does */
+	values[6] = PG_ARGISNULL(6) ?
+		PointerGetDatum(construct_empty_array(INTERVALOID)) :
+		reminders_checked(PG_GETARG_ARRAYTYPE_P(6));
 
 	event_batch_init(&events);
 	SPI_connect();
@@ -471,7 +479,7 @@ maintenance_create(PG_FUNCTION_ARGS)
 /*
  * maintenance.update_maintenance(id, title, description,
  *								  suppress_notifications, start_at, end_at,
- *								  system_ids, clear_description)
+ *								  system_ids, clear_description, reminders)
  *
  * Null arguments leave their column as it is; clear_description sets the
  * description to null.
@@ -483,8 +491,8 @@ maintenance_update(PG_FUNCTION_ARGS)
 	bool		clear_description;
 	TimestampTz start_at;
 	TimestampTz end_at;
-	Datum		values[8];
-	bool		nulls[8];
+	Datum		values[9];
+	bool		nulls[9];
 	Datum		row;
 	MaintenanceRow current;
 	MaintenanceRow m;
@@ -505,6 +513,8 @@ maintenance_update(PG_FUNCTION_ARGS)
 						write_arg_name("description"), write_arg_name("clear_description"))));
 	if (!PG_ARGISNULL(6))
 		write_check_system_ids(PG_GETARG_ARRAYTYPE_P(6));
+	if (!PG_ARGISNULL(8))
+		(void) reminders_checked(PG_GETARG_ARRAYTYPE_P(8));
 
 	event_batch_init(&events);
 	SPI_connect();
@@ -524,6 +534,7 @@ maintenance_update(PG_FUNCTION_ARGS)
 	values[5] = TimestampTzGetDatum(start_at);
 	values[6] = TimestampTzGetDatum(end_at);
 	values[7] = PG_GETARG_DATUM(6);
+	values[8] = PG_GETARG_DATUM(8);
 	nulls[0] = false;
 	nulls[1] = PG_ARGISNULL(1);
 	nulls[2] = false;
@@ -532,6 +543,7 @@ maintenance_update(PG_FUNCTION_ARGS)
 	nulls[5] = false;
 	nulls[6] = false;
 	nulls[7] = PG_ARGISNULL(6);
+	nulls[8] = PG_ARGISNULL(8);
 	store_update(values, nulls);
 	if (!PG_ARGISNULL(6))
 		store_replace_systems(id, PG_GETARG_DATUM(6));

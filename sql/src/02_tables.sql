@@ -35,6 +35,22 @@ COMMENT ON TABLE maintenance.maintenances IS 'planned maintenance windows';
 COMMENT ON COLUMN maintenance.maintenances.system_ids IS
     'the ids of maintenance_systems for this maintenance, sorted (COLLATE "C"), kept by triggers on that table';
 
+-- The columns of 0.4.0 are added as the upgrade adds them (ALTER TABLE, in
+-- its order), so that a fresh install has the same columns in the same
+-- order, with the same stored default for the rows of before.
+ALTER TABLE maintenance.maintenances
+    ADD COLUMN schedule_changes integer NOT NULL DEFAULT 0;
+
+COMMENT ON COLUMN maintenance.maintenances.schedule_changes IS
+    'how many times start_at or end_at changed (the iCalendar SEQUENCE), counted by a trigger';
+
+-- Leads before start_at at which the reminders are sent (03_reminders.sql).
+ALTER TABLE maintenance.maintenances
+    ADD COLUMN reminders interval[] NOT NULL DEFAULT '{}';
+
+COMMENT ON COLUMN maintenance.maintenances.reminders IS
+    'leads before start_at at which a reminder is sent to each system (whole minutes, 1 minute to 366 days)';
+
 -- The transition sweep probes only the rows that can still move.
 CREATE INDEX maintenances_due_to_start
     ON maintenance.maintenances (start_at, id)

@@ -10,7 +10,8 @@ SELECT m.id,
        m.end_at,
        m.created_at,
        m.updated_at,
-       m.system_ids
+       m.system_ids,
+       m.reminders
   FROM maintenance.maintenances m;
 
 COMMENT ON VIEW maintenance.maintenances_with_systems IS

@@ -5,11 +5,7 @@
  * changed, counted by a trigger so that every write path counts.
  * ------------------------------------------------------------------ */
 
-ALTER TABLE maintenance.maintenances
-    ADD COLUMN schedule_changes integer NOT NULL DEFAULT 0;
-
-COMMENT ON COLUMN maintenance.maintenances.schedule_changes IS
-    'how many times start_at or end_at changed (the iCalendar SEQUENCE), counted by a trigger';
+-- The column maintenances.schedule_changes is added in 02_tables.sql.
 
 CREATE FUNCTION maintenance.count_schedule_change()
 RETURNS trigger

@@ -10,7 +10,8 @@ CREATE FUNCTION maintenance.create_maintenance(
     end_at timestamptz,
     system_ids text[],
     description text DEFAULT NULL,
-    suppress_notifications boolean DEFAULT false)
+    suppress_notifications boolean DEFAULT false,
+    reminders interval[] DEFAULT '{}')
 RETURNS maintenance.maintenances_with_systems
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
@@ -24,7 +25,8 @@ CREATE FUNCTION maintenance.update_maintenance(
     start_at timestamptz DEFAULT NULL,
     end_at timestamptz DEFAULT NULL,
     system_ids text[] DEFAULT NULL,
-    clear_description boolean DEFAULT false)
+    clear_description boolean DEFAULT false,
+    reminders interval[] DEFAULT NULL)
 RETURNS maintenance.maintenances_with_systems
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp

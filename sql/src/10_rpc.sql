@@ -139,6 +139,44 @@ BEGIN
 END
 $$;
 
+-- An RFC 5545 duration (section 3.3.6): weeks alone, or days and time.
+CREATE FUNCTION maintenance.rpc_duration(input jsonb, field text, required boolean DEFAULT false)
+RETURNS interval
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    value text := maintenance.rpc_text(input, field, required);
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF value !~ '^P(\d{1,6}W|(\d{1,6}D)?(T(?=\d)(\d{1,8}H)?(\d{1,8}M)?(\d{1,8}S)?)?)$' OR value = 'P' THEN
+        RAISE EXCEPTION 'field "%" must be an RFC 5545 duration', field
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The value given is %s.', to_jsonb(value)),
+                  HINT = 'Use weeks, or days and hours, minutes and seconds, such as "PT2H", "PT1H30M", "P1D" or "P1W".';
+    END IF;
+    RETURN value::interval;
+END
+$$;
+
+CREATE FUNCTION maintenance.rpc_duration_array(input jsonb, field text)
+RETURNS interval[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+DECLARE
+    value text[] := maintenance.rpc_text_array(input, field);
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN ARRAY(SELECT maintenance.rpc_duration(jsonb_build_object(field, v), field, true)
+                   FROM unnest(value) WITH ORDINALITY AS e(v, i) ORDER BY i);
+END
+$$;
+
 CREATE FUNCTION maintenance.rpc_check_fields(method text, input jsonb, allowed text[])
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -193,7 +231,7 @@ BEGIN
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
-            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
+            '{title,description,suppressNotifications,startAt,endAt,systemIds,reminders}');
         SELECT maintenance.maintenance_json(v) INTO result
           FROM maintenance.create_maintenance(
                    title => maintenance.rpc_text(input, 'title', true),
@@ -201,11 +239,12 @@ BEGIN
                    suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
                    start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
                    end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true),
+                   reminders => maintenance.rpc_duration_array(input, 'reminders')) v;
 
     ELSIF method = 'updateMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
-            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
+            '{id,title,description,suppressNotifications,startAt,endAt,systemIds,reminders}');
         SELECT maintenance.maintenance_json(v) INTO result
           FROM maintenance.update_maintenance(
                    id => maintenance.rpc_uuid(input, 'id'),
@@ -217,7 +256,9 @@ BEGIN
                    suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
                    start_at => maintenance.rpc_timestamptz(input, 'startAt'),
                    end_at => maintenance.rpc_timestamptz(input, 'endAt'),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
+                   system_ids => maintenance.rpc_text_array(input, 'systemIds'),
+                   -- "reminders": [] clears them; an absent key (or null) leaves them
+                   reminders => maintenance.rpc_duration_array(input, 'reminders')) v;
 
     ELSIF method = 'addUpdate' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');

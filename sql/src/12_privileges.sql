@@ -12,6 +12,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA maintenance FROM PUBLIC;
 -- the schema, so a role needs GRANT USAGE ON SCHEMA maintenance first.
 GRANT EXECUTE ON FUNCTION
     maintenance.iso_time(timestamptz),
+    maintenance.duration_iso(interval),
     maintenance.maintenance_json(maintenance.maintenances_with_systems),
     maintenance.maintenances_json(maintenance.maintenances_with_systems[]),
     maintenance.update_json(maintenance.maintenance_updates),
@@ -36,6 +37,8 @@ GRANT EXECUTE ON FUNCTION
     maintenance.rpc_uuid(jsonb, text, boolean),
     maintenance.rpc_timestamptz(jsonb, text, boolean),
     maintenance.rpc_status(jsonb, text, boolean),
+    maintenance.rpc_duration(jsonb, text, boolean),
+    maintenance.rpc_duration_array(jsonb, text),
     maintenance.rpc_check_fields(text, jsonb, text[]),
     maintenance.rpc_sql(text, jsonb),
     maintenance.rpc_read(text, jsonb),

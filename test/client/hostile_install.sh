@@ -570,9 +570,9 @@ SELECT 'start', (u).status_change = 'in_progress' AND (u).created_by = 'alice'
   FROM (SELECT v::maintenance.maintenance_updates AS u FROM r WHERE step = 'start') x
 UNION ALL
 SELECT 'close', (c).status = 'completed' FROM (SELECT v::maintenance.maintenances_with_systems AS c FROM r WHERE step = 'close') x
-UNION ALL SELECT 'transitions', v = '(1,1,0)' FROM r WHERE step = 'transitions'
-UNION ALL SELECT 'transitions again', v = '(0,0,0)' FROM r WHERE step = 'transitions again'
-UNION ALL SELECT 'transitions now', v = '(0,0,0)' FROM r WHERE step = 'transitions now'
+UNION ALL SELECT 'transitions', v = '(1,1,0,0)' FROM r WHERE step = 'transitions'
+UNION ALL SELECT 'transitions again', v = '(0,0,0,0)' FROM r WHERE step = 'transitions again'
+UNION ALL SELECT 'transitions now', v = '(0,0,0,0)' FROM r WHERE step = 'transitions now'
 UNION ALL SELECT 'delete', v = 'true' FROM r WHERE step = 'delete'
 UNION ALL SELECT 'delete again', v = 'false' FROM r WHERE step = 'delete again'
 UNION ALL SELECT 'list', v = '{T1b,T2,T4}' FROM r WHERE step = 'list'

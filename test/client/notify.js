@@ -46,45 +46,7 @@ const END = '2026-11-28T16:30:00.000Z';
 /* ---------------------------------------------------------------- output */
 
 const { check, bail, summary } = require('./tap');
-
-/* ------------------------------------------------------------- listening */
-
-/* Collects notifications; until(token) resolves at the barrier token. */
-class Listener {
-	constructor(client) {
-		this.received = [];
-		this.waiter = null;
-		client.on('notification', (msg) => {
-			this.received.push(msg);
-			if (this.waiter)
-				this.waiter();
-		});
-	}
-
-	/* The notifications before the barrier with this token (consumed). */
-	until(token) {
-		return new Promise((resolve, reject) => {
-			const look = () => {
-				const at = this.received.findIndex(
-					(m) => m.channel === BARRIER && m.payload === token);
-				if (at < 0)
-					return;
-				clearTimeout(timer);
-				this.waiter = null;
-				const before = this.received.slice(0, at);
-				this.received = this.received.slice(at + 1);
-				resolve(before);
-			};
-			const timer = setTimeout(() => {
-				this.waiter = null;
-				reject(new Error(`barrier ${token} not received within ${TIMEOUT_MS} ms;`
-								 + ` received: ${JSON.stringify(this.received.map((m) => m.channel))}`));
-			}, TIMEOUT_MS);
-			this.waiter = look;
-			look();
-		});
-	}
-}
+const { Listener } = require('./barrier');
 
 /* ---------------------------------------------------------- expectations */
 
@@ -170,7 +132,7 @@ async function main() {
 		await Promise.all([listenerClient.connect(), writer.connect(), reader.connect()]);
 		await reader.query('CREATE EXTENSION maintenance');
 
-		const listener = new Listener(listenerClient);
+		const listener = new Listener(listenerClient, BARRIER, TIMEOUT_MS);
 		for (const ch of [...CHANNELS, BARRIER])
 			await listenerClient.query(`LISTEN ${ch}`);
 		const writerPid = (await writer.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;

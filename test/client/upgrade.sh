@@ -25,7 +25,8 @@
 #
 # Usage: test/client/upgrade.sh   (PGHOST, PGPORT, PGUSER of a superuser;
 # PostgreSQL 15's bin directory first in PATH; run from the repository root;
-# creates and drops the databases upgrade_old and upgrade_new; UPGRADE_KEEP=1
+# creates and drops the databases upgrade_old, upgrade_new and
+# upgrade_grants and the role upgrade_manager; UPGRADE_KEEP=1
 # keeps them and the files).  Prints TAP-like lines; exit status 0 = pass.
 set -euo pipefail
 
@@ -38,6 +39,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 OLD_DB=upgrade_old
 NEW_DB=upgrade_new
+GRANTS_DB=upgrade_grants
 CURRENT=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" maintenance.control)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/upgrade.XXXXXX")
 
@@ -49,7 +51,8 @@ cleanup() {
 	fi
 	psql -X -q -d postgres -c "SET client_min_messages = warning" \
 		-c "DROP DATABASE IF EXISTS $OLD_DB WITH (FORCE)" \
-		-c "DROP DATABASE IF EXISTS $NEW_DB WITH (FORCE)" >/dev/null 2>&1 || true
+		-c "DROP DATABASE IF EXISTS $NEW_DB WITH (FORCE)" \
+		-c "DROP DATABASE IF EXISTS $GRANTS_DB WITH (FORCE)" -c "DROP ROLE IF EXISTS upgrade_manager" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 	exit "$status"
 }
@@ -92,7 +95,12 @@ read_everything() {
 		  FROM unnest(ARRAY['web', 'db', 'cache', 'mail', 'api', 'none']) AS s ORDER BY s;
 		SELECT 'bulk', maintenance.rpc('getBulkMaintenancesForSystems',
 		       '{"systemIds": ["web", "db", "cache", "mail", "api", "none"]}');
-		SELECT 'bulk typed', b.system_id, b.maintenances
+		-- the view's columns of 0.1.0 to 0.3.0 (0.4.0 adds reminders)
+		SELECT 'bulk typed', b.system_id,
+		       (SELECT array_agg((m.id, m.title, m.description, m.suppress_notifications, m.status,
+		                          m.start_at, m.end_at, m.created_at, m.updated_at, m.system_ids)::text
+		                         ORDER BY m.ordinality)
+		          FROM unnest(b.maintenances) WITH ORDINALITY AS m)
 		  FROM maintenance.get_bulk_maintenances_for_systems(ARRAY['web', 'db', 'cache', 'none']) AS b;
 		SELECT 'replay', e FROM maintenance.replay_events(0, 1000) AS e;
 		SELECT 'consumer', c.* FROM maintenance.event_consumers c ORDER BY name;
@@ -274,6 +282,31 @@ for from in "${released[@]}"; do
 			       = (SELECT count(*) FROM maintenance.events);
 		SQL
 		)" "$(printf 't\n1/1/0\nafter update\nf\nt')"
+	is "$from: after the update: a reminder is armed and sent once, at its moment" \
+		"$(q "$OLD_DB" <<-'SQL'
+			SELECT cardinality((maintenance.create_maintenance('reminded', '2030-03-02 00:00+00',
+			       '2030-03-02 01:00+00', ARRAY['web'], reminders => '{1 day}')).reminders);
+			SELECT (r).reminded FROM (SELECT maintenance.run_transitions(as_of => t) AS r
+			  FROM unnest(ARRAY['2030-02-28 23:59+00', '2030-03-01 00:00+00', '2030-03-01 00:01+00']::timestamptz[]) AS t) x;
+		SQL
+		)" "$(printf '1\n0\n1\n0')"
+
+	# create_maintenance, update_maintenance and run_transitions are dropped
+	# and created again by the update: the grants they had are kept.
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS $GRANTS_DB WITH (FORCE)" -c "CREATE DATABASE $GRANTS_DB" \
+		-c "DROP ROLE IF EXISTS upgrade_manager" -c "CREATE ROLE upgrade_manager" >/dev/null
+	q "$GRANTS_DB" >/dev/null 2>&1 <<-SQL
+		CREATE EXTENSION maintenance VERSION '$from';
+		GRANT EXECUTE ON FUNCTION maintenance.create_maintenance, maintenance.update_maintenance,
+		    maintenance.run_transitions TO upgrade_manager;
+		ALTER EXTENSION maintenance UPDATE;
+	SQL
+	is "$from: the update keeps the EXECUTE grants of the functions it creates again" \
+		"$(q "$GRANTS_DB" -c "SELECT string_agg(p.proname || '=' || has_function_privilege('upgrade_manager', p.oid, 'EXECUTE'), ' ' ORDER BY p.proname)
+		                         FROM pg_proc p WHERE p.pronamespace = 'maintenance'::regnamespace
+		                          AND p.proname IN ('create_maintenance', 'update_maintenance', 'run_transitions', 'add_update')")" \
+		"add_update=false create_maintenance=true run_transitions=true update_maintenance=true"
 done
 
 tap_summary

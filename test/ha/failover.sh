@@ -39,10 +39,12 @@ export PGBIN PATH=$PGBIN:$PATH
 if [ "$(id -u)" = 0 ]; then
 	outer=$(mktemp -d "${TMPDIR:-/tmp}/maintenance-ha-run.XXXXXX")
 	trap 'rm -rf "$outer"' EXIT
-	cp "$0" "$outer/failover.sh"
+	mkdir "$outer/ha" "$outer/lib"
+	cp "$0" "$outer/ha/failover.sh"
+	cp "$(dirname "$0")/../lib/tap.sh" "$outer/lib/tap.sh"
 	chown -R postgres "$outer"
 	rc=0
-	su postgres -s /bin/bash -c "PGBIN=$(printf '%q' "$PGBIN") TMPDIR=$(printf '%q' "$outer") $(printf '%q' "$outer/failover.sh")" || rc=$?
+	su postgres -s /bin/bash -c "PGBIN=$(printf '%q' "$PGBIN") TMPDIR=$(printf '%q' "$outer") $(printf '%q' "$outer/ha/failover.sh")" || rc=$?
 	exit "$rc"
 fi
 
@@ -109,34 +111,12 @@ cleanup() {
 	if [ -n "${HA_KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 	exit "$status"
 }
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-checks=0
-failures=0
-ok() { # ok CONDITION-STATUS NAME
-	checks=$((checks + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $checks - $2"
-	else
-		echo "not ok $checks - $2"
-		failures=$((failures + 1))
-	fi
-}
-check() { # check NAME COMMAND...: passes when COMMAND succeeds
-	local name=$1 rc=0
-	shift
-	"$@" || rc=$?
-	ok "$rc" "$name"
-}
-is() { # is GOT EXPECTED NAME
-	if [ "$1" = "$2" ]; then ok 0 "$3"; else
-		ok 1 "$3"
-		echo "#   got:      $1"
-		echo "#   expected: $2"
-	fi
-}
 bail() { echo "Bail out! $*"; exit 1; }
 say() { echo "# [$((SECONDS - STARTED_AT)) s] $*"; }
 
@@ -226,14 +206,14 @@ wait_for 90 "node2 to be a secondary" state_is node2 secondary/secondary || bail
 wait_for 30 "node1 to be primary" state_is node1 primary/primary || bail "node1 did not become primary"
 say "formation ready: node1 primary, node2 secondary"
 
-is "$(q "$P1" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type IN ('maintenance launcher', 'maintenance worker', 'pg_cron launcher')")" \
-	3 "the primary runs the launcher, the worker of app and pg_cron"
-is "$(q "$P1" -c "SELECT jobname FROM cron.job WHERE jobname = 'maintenance-transitions'")" \
-	maintenance-transitions "the pg_cron job is scheduled"
+is "the primary runs the launcher, the worker of app and pg_cron" \
+	"$(q "$P1" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type IN ('maintenance launcher', 'maintenance worker', 'pg_cron launcher')")" 3
+is "the pg_cron job is scheduled" \
+	"$(q "$P1" -c "SELECT jobname FROM cron.job WHERE jobname = 'maintenance-transitions'")" maintenance-transitions
 sync_names=$(q "$P1" -c "SHOW synchronous_standby_names")
 check "pg_auto_failover made replication synchronous ($sync_names)" test -n "$sync_names"
-is "$(q "$P1" -c "SELECT sync_state FROM pg_stat_replication")" quorum \
-	"the standby is a synchronous (quorum) standby"
+is "the standby is a synchronous (quorum) standby" \
+	"$(q "$P1" -c "SELECT sync_state FROM pg_stat_replication")" quorum
 
 # ---------------------------------------------------------------- load
 # Writers: psql per transaction, with the multi-host string, so that a
@@ -349,7 +329,7 @@ verify() { # verify PORT LABEL KILLED_AT(epoch) PROMOTED_AT(epoch) SEEN_BEFORE(i
 	SELECT 'acked', last_event_id FROM maintenance.event_consumers WHERE name = 'ha';
 	SELECT 'max_event', max(id) FROM maintenance.events;
 	EOF
-	) || { echo "$out" | sed 's/^/# /'; ok 1 "$label: the checking queries ran"; return; }
+	) || { echo "$out" | sed 's/^/# /'; not_ok "$label: the checking queries ran"; return; }
 	declare -A r=()
 	local k v
 	while read -r k v; do r[$k]=$v; done <<<"$out"
@@ -357,35 +337,35 @@ verify() { # verify PORT LABEL KILLED_AT(epoch) PROMOTED_AT(epoch) SEEN_BEFORE(i
 		"${r[due_in_failover]} windows due during the failover, ${r[heard]} events heard," \
 		"${r[new_events]} events after the promotion, consumer acked ${r[acked]} of ${r[max_event]}"
 	check "$label: the writers committed through the failover" test "${r[writes]}" -gt 0
-	is "${r[missing]}" 0 "$label: every transaction a writer saw commit is on the new primary"
-	is "${r[twice]}" 0 "$label: no maintenance changed to a status twice"
-	is "${r[not_started]}/${r[not_completed]}" 0/0 "$label: every window whose time came started and completed"
+	is "$label: every transaction a writer saw commit is on the new primary" "${r[missing]}" 0
+	is "$label: no maintenance changed to a status twice" "${r[twice]}" 0
+	is "$label: every window whose time came started and completed" "${r[not_started]}/${r[not_completed]}" 0/0
 	check "$label: windows fell due while there was no primary (${r[due_in_failover]})" \
 		test "${r[due_in_failover]}" -gt 0
-	is "${r[event_sets_wrong]}" 0 "$label: one set of events per transition"
+	is "$label: one set of events per transition" "${r[event_sets_wrong]}" 0
 	check "$label: events were written after the promotion" test "${r[new_events]}" -gt 0
 	# at most the event in flight at each of the two failovers twice
 	check "$label: the listener delivered each event once (${r[heard_twice]} in flight twice)" \
 		test "${r[heard_twice]}" -le 2
-	is "${r[out_of_order]}" 0 "$label: the listener delivered in id order"
-	is "${r[not_heard]}" 0 "$label: the listener delivered every event of the new primary (no gap)"
-	is "${r[heard_differs]}" 0 "$label: every event heard is the new primary's, byte for byte"
-	is "${r[new_ids_not_above_seen]}" 0 "$label: no id the consumer had seen was handed out again"
-	is "${r[acked]}" "${r[max_event]}" "$label: the consumer acknowledged the last event"
+	is "$label: the listener delivered in id order" "${r[out_of_order]}" 0
+	is "$label: the listener delivered every event of the new primary (no gap)" "${r[not_heard]}" 0
+	is "$label: every event heard is the new primary's, byte for byte" "${r[heard_differs]}" 0
+	is "$label: no id the consumer had seen was handed out again" "${r[new_ids_not_above_seen]}" 0
+	is "$label: the consumer acknowledged the last event" "${r[acked]}" "${r[max_event]}"
 }
 
 # The standby: no worker, no pg_cron; run_transitions() does nothing, and
 # says so at DEBUG1.
 verify_standby() { # verify_standby PORT LABEL
 	local port=$1 label=$2 err
-	is "$(q "$port" -c 'SELECT pg_is_in_recovery()')" t "$label: it is a standby"
-	is "$(q "$port" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type IN ('maintenance launcher', 'maintenance worker', 'pg_cron launcher')")" \
-		0 "$label: no maintenance launcher or worker and no pg_cron launcher run there"
+	is "$label: it is a standby" "$(q "$port" -c 'SELECT pg_is_in_recovery()')" t
+	is "$label: no maintenance launcher or worker and no pg_cron launcher run there" \
+		"$(q "$port" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type IN ('maintenance launcher', 'maintenance worker', 'pg_cron launcher')")" 0
 	err=$(q "$port" -c 'SET client_min_messages = debug1' \
 		-c "SELECT started || '/' || completed || '/' || failed FROM maintenance.run_transitions()" 2>&1)
 	case "$err" in
-	*"DEBUG:  maintenance.run_transitions() does nothing during recovery"*0/0/0*) ok 0 "$label: run_transitions() does nothing there and says so at DEBUG1" ;;
-	*) ok 1 "$label: run_transitions() does nothing there and says so at DEBUG1"; echo "$err" | sed 's/^/#   /' ;;
+	*"DEBUG:  maintenance.run_transitions() does nothing during recovery"*0/0/0*) ok "$label: run_transitions() does nothing there and says so at DEBUG1" ;;
+	*) not_ok "$label: run_transitions() does nothing there and says so at DEBUG1" "$err" ;;
 	esac
 }
 
@@ -460,5 +440,4 @@ check "failover 2: the old primary rejoined as a secondary" \
 verify_standby "$P2" "failover 2: old primary"
 
 say "done in $((SECONDS - STARTED_AT)) s"
-echo "1..$checks"
-[ "$failures" = 0 ]
+tap_summary

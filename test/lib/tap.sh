@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# TAP-like checks for the shell tests in test/client and test/cron (source
+# TAP-like checks for the shell tests in test/client, test/cron and test/ha (source
 # it, do not run it; not executable, so scripts/test.sh skips it).
 #
 #   ok NAME                      a check that passed

@@ -12,7 +12,7 @@
 -- the event and timeline sequences (nextval() is not rolled back): a call
 -- that got as far as writing a row or an event before it failed moves them.
 BEGIN;
-SELECT plan(794);
+SELECT plan(819);
 
 SET LOCAL TimeZone = 'Pacific/Kiritimati';	-- UTC+14: JSON times must still be UTC
 SET LOCAL maintenance.actor = '';
@@ -27,11 +27,12 @@ CREATE FUNCTION pg_temp.footprint() RETURNS text LANGUAGE sql AS $$
         coalesce(pg_sequence_last_value('maintenance.events_id_seq'), 0),
         coalesce(pg_sequence_last_value('maintenance.maintenance_updates_position_seq'), 0),
         (SELECT md5(string_agg(concat_ws('|', id, md5(title), md5(description), suppress_notifications,
-                                         status, start_at, end_at, updated_at), ',' ORDER BY id))
+                                         status, start_at, end_at, updated_at, reminders), ',' ORDER BY id))
            FROM maintenance.maintenances),
         (SELECT md5(string_agg(concat_ws('|', maintenance_id, system_id), ',' ORDER BY maintenance_id, system_id))
            FROM maintenance.maintenance_systems),
-        (SELECT md5(string_agg(c::text, ',' ORDER BY name)) FROM maintenance.event_consumers c))
+        (SELECT md5(string_agg(c::text, ',' ORDER BY name)) FROM maintenance.event_consumers c),
+        (SELECT count(*) FROM maintenance.maintenance_reminders))
 $$;
 
 -- A refused call: its SQLSTATE and message (any message when msg is null),
@@ -866,6 +867,64 @@ SELECT is(maintenance.rpc('updateMaintenance', jsonb_build_object('id', :'off', 
           'rpc updateMaintenance of a cancelled one: the title changes, the description is cleared');
 SELECT is((SELECT count(*) FROM maintenance.events WHERE id > :last_event), 2::bigint,
           'that correction emits a signal and a hook');
+
+-- ---------------------------------------------------------------------
+-- Reminders (README "Reminders"): leads of whole minutes from 1 minute to
+-- 366 days, at most 10, none null or twice; a finished maintenance keeps
+-- its own.
+INSERT INTO cases (label, call, state, msg) VALUES
+  ('create_maintenance, a reminder of seconds',
+   $$SELECT maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+       reminders => '{90 seconds}')$$,
+   '22023', '"reminders" must hold leads of whole minutes from 1 minute to 366 days'),
+  ('create_maintenance, a reminder of 0',
+   $$SELECT maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+       reminders => '{0}')$$,
+   '22023', '"reminders" must hold leads of whole minutes from 1 minute to 366 days'),
+  ('create_maintenance, a reminder of a month',
+   $$SELECT maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+       reminders => '{1 mon}')$$,
+   '22023', '"reminders" must hold leads of whole minutes from 1 minute to 366 days'),
+  ('create_maintenance, a reminder one minute past 366 days',
+   $$SELECT maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+       reminders => '{366 days 1 minute}')$$,
+   '22023', '"reminders" must hold leads of whole minutes from 1 minute to 366 days'),
+  ('create_maintenance, a null reminder',
+   $$SELECT maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+       reminders => '{NULL}')$$,
+   '22023', '"reminders" must not contain null'),
+  ('create_maintenance, one lead twice',
+   $$SELECT maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+       reminders => '{1 day, 24 hours}')$$,
+   '22023', '"reminders" must not hold the same lead twice'),
+  ('create_maintenance, 11 reminders',
+   $$SELECT maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+       reminders => ARRAY(SELECT i * interval '1 minute' FROM generate_series(1, 11) AS i))$$,
+   '22023', '"reminders" must not have more than 10 elements'),
+  ('update_maintenance, a reminder of seconds',
+   format($$SELECT maintenance.update_maintenance(%L, reminders => '{1 second}')$$, :'sched'),
+   '22023', '"reminders" must hold leads of whole minutes from 1 minute to 366 days'),
+  ('update_maintenance of a completed one, reminders',
+   format($$SELECT maintenance.update_maintenance(%L, reminders => '{1 hour}')$$, :'done'),
+   '55000', format('cannot change "reminders" of maintenance "%s": it is "completed"', :'done')),
+  ('rpc createMaintenance, a reminder that is no ISO duration',
+   $$SELECT maintenance.rpc('createMaintenance', '{"title": "t", "startAt": "2130-06-01T10:00:00Z",
+       "endAt": "2130-06-01T11:00:00Z", "systemIds": ["db"], "reminders": ["1 hour"]}')$$,
+   '22023', 'field "reminders" must be an RFC 5545 duration'),
+  ('rpc createMaintenance, reminders not an array',
+   $$SELECT maintenance.rpc('createMaintenance', '{"title": "t", "startAt": "2130-06-01T10:00:00Z",
+       "endAt": "2130-06-01T11:00:00Z", "systemIds": ["db"], "reminders": "PT1H"}')$$,
+   '22023', 'field "reminders" must be a JSON array'),
+  ('rpc updateMaintenance, 11 reminders',
+   format($$SELECT maintenance.rpc('updateMaintenance', jsonb_build_object('id', %L,
+       'reminders', (SELECT jsonb_agg('PT' || i || 'M') FROM generate_series(1, 11) AS i)))$$, :'sched'),
+   '22023', '"reminders" must not have more than 10 elements');
+SELECT * FROM pg_temp.run_cases();
+-- At the limits: 10 leads, from 1 minute to 366 days.
+SELECT is(cardinality((maintenance.create_maintenance('t', '2130-06-01 10:00Z', '2130-06-01 11:00Z', '{db}',
+              reminders => ARRAY['1 minute', '366 days']::interval[]
+                           || ARRAY(SELECT i * interval '1 hour' FROM generate_series(1, 8) AS i))).reminders),
+          10, 'create_maintenance: 10 reminders, 1 minute and 366 days, are accepted');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -19,7 +19,7 @@
 --
 -- The roles are created inside the transaction and roll back with it.
 BEGIN;
-SELECT plan(156);
+SELECT plan(163);
 
 /* ---------------------------------------------------------------------
  * What PUBLIC has, read from the catalogs.
@@ -51,8 +51,8 @@ SELECT ok(NOT has_sequence_privilege('public', c.oid, p),
 -- No writing function is executable by PUBLIC.
 SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)
   FROM unnest(ARRAY[
-        'maintenance.create_maintenance(text,timestamptz,timestamptz,text[],text,boolean)',
-        'maintenance.update_maintenance(uuid,text,text,boolean,timestamptz,timestamptz,text[],boolean)',
+        'maintenance.create_maintenance(text,timestamptz,timestamptz,text[],text,boolean,interval[])',
+        'maintenance.update_maintenance(uuid,text,text,boolean,timestamptz,timestamptz,text[],boolean,interval[])',
         'maintenance.add_update(uuid,text,maintenance.status,text)',
         'maintenance.close_maintenance(uuid,text,text)',
         'maintenance.delete_maintenance(uuid)',
@@ -71,7 +71,8 @@ SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot exe
         'maintenance.refresh_windows(uuid[])',
         'maintenance.refresh_windows_of_update()',
         'maintenance.refresh_windows_of_systems()',
-        'maintenance.count_schedule_change()']) WITH ORDINALITY AS w(f, n)
+        'maintenance.count_schedule_change()',
+        'maintenance.arm_reminders()']) WITH ORDINALITY AS w(f, n)
  ORDER BY n;
 
 -- The reading functions are executable by PUBLIC ...
@@ -86,7 +87,8 @@ SELECT ok(has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC can execute ' 
         'maintenance.rpc(text,jsonb)',
         'maintenance.under_maintenance(text,timestamptz)',
         'maintenance.coverage(text[],tstzrange)',
-        'maintenance.calendar(text[],timestamptz,timestamptz)']) WITH ORDINALITY AS r(f, n)
+        'maintenance.calendar(text[],timestamptz,timestamptz)',
+        'maintenance.duration_iso(interval)']) WITH ORDINALITY AS r(f, n)
  ORDER BY n;
 -- ... but PUBLIC cannot reach the schema: someone must grant USAGE first.
 SELECT ok(NOT has_schema_privilege('public', 'maintenance', 'USAGE'), 'PUBLIC has no USAGE on schema maintenance');
@@ -249,8 +251,8 @@ SELECT is((SELECT created_by FROM maintenance.maintenance_updates WHERE message 
 -- The transitions, by their own grant.
 GRANT EXECUTE ON FUNCTION maintenance.run_transitions TO tap_manager;
 SET LOCAL ROLE tap_manager;
-SELECT results_eq($$SELECT started, completed, failed FROM maintenance.run_transitions(as_of => '2030-03-01 12:00Z')$$,
-                  $$VALUES (1, 0, 0)$$, 'manager with the grant: run_transitions');
+SELECT results_eq($$SELECT started, completed, failed, reminded FROM maintenance.run_transitions(as_of => '2030-03-01 12:00Z')$$,
+                  $$VALUES (1, 0, 0, 0)$$, 'manager with the grant: run_transitions');
 RESET ROLE;
 SELECT is((SELECT status::text FROM maintenance.maintenances WHERE title = 'via rpc'), 'in_progress',
           'the run moved the due maintenance');

@@ -5,7 +5,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(347);
+SELECT plan(381);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -24,13 +24,14 @@ SELECT enum_has_labels('maintenance', 'status',
 
 SELECT tables_are('maintenance',
     ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates', 'events', 'event_consumers',
-          'webhook_failures', 'maintenance_windows']);
+          'webhook_failures', 'maintenance_windows', 'maintenance_reminders']);
 SELECT has_table('maintenance', 'maintenances', 'table maintenance.maintenances');
 SELECT has_table('maintenance', 'maintenance_systems', 'table maintenance.maintenance_systems');
 SELECT has_table('maintenance', 'maintenance_updates', 'table maintenance.maintenance_updates');
 SELECT has_table('maintenance', 'events', 'table maintenance.events');
 SELECT has_table('maintenance', 'event_consumers', 'table maintenance.event_consumers');
 SELECT has_table('maintenance', 'webhook_failures', 'table maintenance.webhook_failures');
+SELECT has_table('maintenance', 'maintenance_reminders', 'table maintenance.maintenance_reminders');
 SELECT views_are('maintenance', ARRAY['maintenances_with_systems']);
 SELECT has_view('maintenance', 'maintenances_with_systems', 'view maintenance.maintenances_with_systems');
 SELECT sequences_are('maintenance', ARRAY['maintenance_updates_position_seq', 'events_id_seq']);
@@ -61,6 +62,8 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('maintenances', 'system_ids', 'text[]', true, '{}'),
     -- 0.4.0: how many times start_at or end_at changed (iCalendar SEQUENCE)
     ('maintenances', 'schedule_changes', 'integer', true, '0'),
+    -- 0.4.0: the leads of its reminders
+    ('maintenances', 'reminders', 'interval[]', true, '{}'),
     ('maintenance_systems', 'maintenance_id', 'uuid', true, NULL),
     ('maintenance_systems', 'system_id', 'text', true, NULL),
     ('maintenance_updates', 'id', 'uuid', true, 'gen_random_uuid()'),
@@ -87,7 +90,13 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('webhook_failures', 'last_status', 'integer', false, NULL),
     ('webhook_failures', 'last_error', 'text', true, NULL),
     ('webhook_failures', 'first_failed_at', 'timestamp with time zone', true, 'now()'),
-    ('webhook_failures', 'failed_at', 'timestamp with time zone', true, 'now()');
+    ('webhook_failures', 'failed_at', 'timestamp with time zone', true, 'now()'),
+    -- 0.4.0: the reminders of each start, to be sent or sent
+    ('maintenance_reminders', 'maintenance_id', 'uuid', true, NULL),
+    ('maintenance_reminders', 'start_at', 'timestamp with time zone', true, NULL),
+    ('maintenance_reminders', 'remind_before', 'interval', true, NULL),
+    ('maintenance_reminders', 'remind_at', 'timestamp with time zone', true, NULL),
+    ('maintenance_reminders', 'sent_at', 'timestamp with time zone', false, NULL);
 
 -- Exactly these columns, in this order, per table (6 tests).
 SELECT is(
@@ -124,7 +133,7 @@ SELECT pg_temp.column_ok(e) FROM expected_columns e ORDER BY e.ord;
 -- The view: MaintenanceWithSystems, the table's columns plus sorted system ids.
 SELECT columns_are('maintenance', 'maintenances_with_systems',
     ARRAY['id', 'title', 'description', 'suppress_notifications', 'status', 'start_at', 'end_at',
-          'created_at', 'updated_at', 'system_ids']);
+          'created_at', 'updated_at', 'system_ids', 'reminders']);
 SELECT col_type_is('maintenance', 'maintenances_with_systems', 'system_ids', 'text[]',
                    'maintenances_with_systems.system_ids is text[]');
 SELECT col_type_is('maintenance', 'maintenances_with_systems', 'status', 'maintenance.status',
@@ -142,6 +151,8 @@ SELECT col_is_pk('maintenance', 'events', 'id', 'events: PRIMARY KEY (id)');
 SELECT col_is_pk('maintenance', 'event_consumers', 'name', 'event_consumers: PRIMARY KEY (name)');
 SELECT col_is_pk('maintenance', 'webhook_failures', ARRAY['event_id', 'url'],
                  'webhook_failures: PRIMARY KEY (event_id, url)');
+SELECT col_is_pk('maintenance', 'maintenance_reminders', ARRAY['maintenance_id', 'start_at', 'remind_before'],
+                 'maintenance_reminders: PRIMARY KEY (maintenance_id, start_at, remind_before)');
 SELECT col_is_unique('maintenance', 'maintenance_updates', 'position',
                      'maintenance_updates.position is unique (the timeline order)');
 
@@ -152,9 +163,9 @@ SELECT is(
             FROM pg_constraint
            WHERE contype = 'f' AND connamespace = 'maintenance'::regnamespace
            ORDER BY conrelid::regclass::text),
-    ARRAY['maintenance.maintenance_systems c', 'maintenance.maintenance_updates c',
-          'maintenance.maintenance_windows c'],
-    'the schema has exactly three foreign keys, all ON DELETE CASCADE');
+    ARRAY['maintenance.maintenance_reminders c', 'maintenance.maintenance_systems c',
+          'maintenance.maintenance_updates c', 'maintenance.maintenance_windows c'],
+    'the schema has exactly four foreign keys, all ON DELETE CASCADE');
 
 -- The cascade, by deleting: one maintenance goes with its systems and
 -- updates, the other keeps its own.
@@ -410,6 +421,19 @@ INSERT INTO plans VALUES ('start claim', pg_temp.plan_of($q$
        FOR NO KEY UPDATE OF m SKIP LOCKED$q$,
     'timestamptz, timestamptz, uuid, int4',
     $$'2030-01-01Z', '-infinity', '00000000-0000-0000-0000-000000000000', 1000$$));
+INSERT INTO plans VALUES ('reminders claim', pg_temp.plan_of($q$
+    SELECT r.maintenance_id, r.remind_at, r.remind_before, m.id::pg_catalog.text, m.title, m.description,
+           m.suppress_notifications, m.status::pg_catalog.text, m.start_at, m.end_at, m.system_ids
+      FROM maintenance.maintenance_reminders r
+      JOIN maintenance.maintenances m ON m.id OPERATOR(pg_catalog.=) r.maintenance_id
+     WHERE r.sent_at IS NULL AND r.remind_at OPERATOR(pg_catalog.<=) $1
+       AND (r.remind_at, r.maintenance_id, r.remind_before) OPERATOR(pg_catalog.>) ($2, $3, $4)
+       AND m.status OPERATOR(pg_catalog.=) 'scheduled'::maintenance.status
+       AND m.start_at OPERATOR(pg_catalog.=) r.start_at AND m.start_at OPERATOR(pg_catalog.>) $1
+     ORDER BY r.remind_at, r.maintenance_id, r.remind_before LIMIT $5
+       FOR NO KEY UPDATE OF r SKIP LOCKED FOR SHARE OF m SKIP LOCKED$q$,
+    'timestamptz, timestamptz, uuid, interval, int4',
+    $$'2030-01-01Z', '-infinity', '00000000-0000-0000-0000-000000000000', '0', 1000$$));
 INSERT INTO plans VALUES ('complete claim', pg_temp.plan_of($q$
     SELECT m.id, m.end_at, m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications,
            m.status::pg_catalog.text, m.start_at, m.end_at,
@@ -438,6 +462,11 @@ SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_due_to_start'],
   FROM plans WHERE name = 'start claim';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'the start claim scans no table sequentially')
   FROM plans WHERE name = 'start claim';
+SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenance_reminders_due'],
+          'the reminders claim probes maintenance_reminders_due')
+  FROM plans WHERE name = 'reminders claim';
+SELECT is(pg_temp.seq_scans(plan), '{}', 'the reminders claim scans no table sequentially')
+  FROM plans WHERE name = 'reminders claim';
 SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_due_to_complete'],
           'the complete claim of the sweep probes maintenances_due_to_complete')
   FROM plans WHERE name = 'complete claim';
@@ -504,7 +533,9 @@ SELECT functions_are('maintenance', ARRAY[
     -- 0.4.0: maintenance time for SLAs, the calendar
     'window_key', 'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems',
     'under_maintenance', 'coverage_max_systems', 'coverage', 'coverage_json',
-    'count_schedule_change', 'calendar_max_maintenances', 'calendar_rows', 'calendar']);
+    'count_schedule_change', 'calendar_max_maintenances', 'calendar_rows', 'calendar',
+    -- 0.4.0: reminders
+    'arm_reminders', 'duration_iso', 'rpc_duration', 'rpc_duration_array']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
@@ -515,15 +546,16 @@ CREATE TEMP TABLE expected_functions (
     ord serial
 );
 INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
-    ('maintenance.create_maintenance(text,timestamp with time zone,timestamp with time zone,text[],text,boolean)',
+    ('maintenance.create_maintenance(text,timestamp with time zone,timestamp with time zone,text[],text,boolean,interval[])',
      'title text, start_at timestamp with time zone, end_at timestamp with time zone, system_ids text[], '
-     'description text DEFAULT NULL::text, suppress_notifications boolean DEFAULT false',
+     'description text DEFAULT NULL::text, suppress_notifications boolean DEFAULT false, '
+     'reminders interval[] DEFAULT ''{}''::interval[]',
      'maintenance.maintenances_with_systems', 'c', 'volatile'),
-    ('maintenance.update_maintenance(uuid,text,text,boolean,timestamp with time zone,timestamp with time zone,text[],boolean)',
+    ('maintenance.update_maintenance(uuid,text,text,boolean,timestamp with time zone,timestamp with time zone,text[],boolean,interval[])',
      'id uuid, title text DEFAULT NULL::text, description text DEFAULT NULL::text, '
      'suppress_notifications boolean DEFAULT NULL::boolean, start_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
      'end_at timestamp with time zone DEFAULT NULL::timestamp with time zone, system_ids text[] DEFAULT NULL::text[], '
-     'clear_description boolean DEFAULT false',
+     'clear_description boolean DEFAULT false, reminders interval[] DEFAULT NULL::interval[]',
      'maintenance.maintenances_with_systems', 'c', 'volatile'),
     ('maintenance.add_update(uuid,text,maintenance.status,text)',
      'maintenance_id uuid, message text, status_change maintenance.status DEFAULT NULL::maintenance.status, '
@@ -546,7 +578,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'plpgsql', 'stable'),
     ('maintenance.run_transitions(timestamp with time zone)',
      'as_of timestamp with time zone DEFAULT NULL::timestamp with time zone, '
-     'OUT started integer, OUT completed integer, OUT failed integer',
+     'OUT started integer, OUT completed integer, OUT failed integer, OUT reminded integer',
      'record', 'c', 'volatile'),
     ('maintenance.schedule_transitions(text)', 'schedule text DEFAULT ''* * * * *''::text', 'bigint',
      'plpgsql', 'volatile'),
@@ -558,6 +590,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.update_json(maintenance.maintenance_updates)', 'u maintenance.maintenance_updates',
      'jsonb', 'c', 'immutable'),
     ('maintenance.iso_time(timestamp with time zone)', 'ts timestamp with time zone', 'text', 'c', 'immutable'),
+    ('maintenance.duration_iso(interval)', 'd interval', 'text', 'c', 'immutable'),
     ('maintenance.record_webhook_failure(bigint,text,integer,integer,text)',
      'event_id bigint, url text, attempts integer, last_status integer, last_error text',
      'void', 'plpgsql', 'volatile'),
@@ -597,8 +630,8 @@ SELECT set_eq(
           'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids',
           'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
           'under_maintenance', 'coverage', 'calendar_rows', 'calendar',
-          'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems'],
-    'the SECURITY DEFINER functions are the API reads (rpc''s too) and writes, the event consumers'' and webhook listeners'' functions and the triggers that keep maintenances.system_ids and maintenance_windows');
+          'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems', 'arm_reminders'],
+    'the SECURITY DEFINER functions are the API reads (rpc''s too) and writes, the event consumers'' and webhook listeners'' functions and the triggers that keep maintenances.system_ids, maintenance_windows and maintenance_reminders');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p
