@@ -92,7 +92,7 @@ async function reads(c, { rounds: n = 3, seconds = 3, log }) {
 		}
 		// the plan of the suppression check inside the function (auto_explain)
 		res.suppressionPlan = await nestedPlan(c, "SELECT maintenance.has_active_maintenance_with_suppression('sys-0042')",
-			'has_active_maintenance_with_suppression.system_id');
+			'm.suppress_notifications');
 		return res;
 	} finally {
 		fs.rmSync(dir, { recursive: true, force: true });

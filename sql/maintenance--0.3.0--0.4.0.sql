@@ -33,7 +33,8 @@
  *   take "reminders", MaintenanceWithSystems carries them.
  * - hot-path reads (issue 13): the partial index
  *   maintenances_suppressing_systems for has_active_maintenance_with_suppression;
- *   get_maintenance and get_maintenance_updates in C (src/reads.c), the
+ *   get_maintenance, get_maintenance_updates and
+ *   has_active_maintenance_with_suppression in C (src/reads.c), the
  *   other read functions and rpc_text/rpc_boolean in PL/pgSQL (plans kept
  *   for the session instead of planned at every call); the JSON of maintenances
  *   and timeline entries built in C (maintenance_json, update_json, and the
@@ -987,18 +988,9 @@ $$;
 
 CREATE OR REPLACE FUNCTION maintenance.has_active_maintenance_with_suppression(system_id text)
 RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-BEGIN
-    RETURN EXISTS (
-        SELECT 1
-          FROM maintenance.maintenances m
-         WHERE m.system_ids @> ARRAY[has_active_maintenance_with_suppression.system_id]
-           AND m.status = 'in_progress'
-           AND m.suppress_notifications);
-END
-$$;
+AS 'MODULE_PATHNAME', 'maintenance_has_active_maintenance_with_suppression';
 
 CREATE OR REPLACE FUNCTION maintenance.rpc_text(input jsonb, field text, required boolean DEFAULT false)
 RETURNS text

@@ -226,6 +226,9 @@ extern const char *write_arg_name(const char *sql_name);
 typedef void (*SweepWrite) (void *arg, EventBatch *events);
 extern ErrorData *sweep_write_in_subtransaction(SweepWrite write, void *arg);
 
+/* reads.c: the one-row reads in C */
+extern bool reads_suppressed(Datum system_id);
+
 /* reminders.c: the leads of a maintenance (README "Reminders") */
 extern Datum reminders_checked(ArrayType *reminders);
 extern char *reminders_duration_iso(const Interval *d);

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * reads.c
- *	  The one-row reads in C: get_maintenance(id) and
- *	  get_maintenance_updates(maintenance_id).
+ *	  The one-row reads in C: get_maintenance(id),
+ *	  get_maintenance_updates(maintenance_id) and
+ *	  has_active_maintenance_with_suppression(system_id).
  *
  *	  Their queries are one index probe each, so what a call costs beside
  *	  the query decides their speed: in PL/pgSQL the call and the statement
@@ -22,6 +23,7 @@
 
 PG_FUNCTION_INFO_V1(maintenance_get_maintenance);
 PG_FUNCTION_INFO_V1(maintenance_get_maintenance_updates);
+PG_FUNCTION_INFO_V1(maintenance_has_active_maintenance_with_suppression);
 
 /*
  * maintenance.get_maintenance(id uuid) RETURNS
@@ -84,4 +86,50 @@ maintenance_get_maintenance_updates(PG_FUNCTION_ARGS)
 		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[row]);
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * Whether the system has a maintenance in progress that suppresses
+ * notifications; the caller is connected to SPI (rpc's read too).  The
+ * predicate is the one of the partial index maintenances_suppressing_systems,
+ * which holds exactly these rows, so the plan is one probe of it whatever
+ * the system (the status written as the broader "scheduled or in progress"
+ * made the planner AND the GIN probe with a scan of the whole
+ * maintenances_due_to_complete index).
+ */
+bool
+reads_suppressed(Datum system_id)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid argtypes[] = {TEXTOID};
+	Datum		args[1];
+	bool		isnull;
+
+	args[0] = system_id;
+	run_plan(cached_plan(&plan,
+						 "SELECT EXISTS (SELECT 1 FROM maintenance.maintenances m"
+						 " WHERE m.system_ids OPERATOR(pg_catalog.@>) ARRAY[$1]"
+						 " AND m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status"
+						 " AND m.suppress_notifications)",
+						 1, argtypes),
+			 args, NULL, true, SPI_OK_SELECT);
+	return DatumGetBool(spi_datum(0, 1, &isnull));
+}
+
+/*
+ * maintenance.has_active_maintenance_with_suppression(system_id text)
+ * RETURNS boolean.  NULL is false, as the query answers it: ARRAY[NULL] is
+ * contained in no array.
+ */
+Datum
+maintenance_has_active_maintenance_with_suppression(PG_FUNCTION_ARGS)
+{
+	bool		suppressed;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(false);
+	SPI_connect();
+	suppressed = reads_suppressed(PG_GETARG_DATUM(0));
+	SPI_finish();
+	PG_RETURN_BOOL(suppressed);
 }

@@ -259,29 +259,16 @@ rpc_bulk_maintenances(ReadJsonCache *cache, Jsonb *input, JsonbParseState **stat
 static JsonbValue *
 rpc_suppression(Jsonb *input, JsonbParseState **state)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid argtypes[] = {TEXTOID};
 	static const char *const fields[] = {"systemId"};
-	Datum		args[1];
-	bool		isnull;
 	JsonbValue	v;
 
 	rpc_input_check_fields("hasActiveMaintenanceWithSuppression", input, fields,
 						   lengthof(fields));
-	args[0] = PointerGetDatum(rpc_input_text(input, "systemId", true));
-	/* the predicate of maintenances_suppressing_systems, as 06_reads.sql */
-	run_plan(cached_plan(&plan,
-						 "SELECT EXISTS (SELECT 1 FROM maintenance.maintenances m"
-						 " WHERE m.system_ids OPERATOR(pg_catalog.@>) ARRAY[$1]"
-						 " AND m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status"
-						 " AND m.suppress_notifications)",
-						 1, argtypes),
-			 args, NULL, true, SPI_OK_SELECT);
+	v.type = jbvBool;
+	v.val.boolean = reads_suppressed(PointerGetDatum(rpc_input_text(input, "systemId", true)));
 
 	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 	read_json_key(state, "suppressed");
-	v.type = jbvBool;
-	v.val.boolean = DatumGetBool(spi_datum(0, 1, &isnull));
 	pushJsonbValue(state, WJB_VALUE, &v);
 	return pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }

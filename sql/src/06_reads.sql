@@ -37,10 +37,10 @@ $$;
 -- The reads below are not SQL functions: being SECURITY DEFINER with a
 -- pinned search_path, a SQL function cannot be inlined into the caller's
 -- query and its body is parsed and planned again at every call (most of the
--- cost of a one-row read).  The two one-row reads are C (src/reads.c), each
--- query planned once per backend: in PL/pgSQL the call around their one
--- index probe cost a third of the read.  The others are PL/pgSQL, which
--- keeps its plans for the session too.
+-- cost of a one-row read).  The two one-row reads and the suppression check
+-- are C (src/reads.c), each query planned once per backend: in PL/pgSQL the
+-- call around their one index probe cost a third of the read.  The others
+-- are PL/pgSQL, which keeps its plans for the session too.
 CREATE FUNCTION maintenance.get_maintenance(id uuid)
 RETURNS maintenance.maintenances_with_systems
 LANGUAGE c STABLE SECURITY DEFINER
@@ -103,22 +103,12 @@ BEGIN
 END
 $$;
 
--- The partial index maintenances_suppressing_systems holds exactly the rows
--- this asks about, so the plan is one probe of it whatever the system and
--- the parameter's estimate (with the status condition written as the
--- broader "scheduled or in progress", the planner would AND the GIN probe
--- with a scan of the whole maintenances_due_to_complete index).
+-- C (src/reads.c) like the one-row reads: its query, one probe of the partial
+-- index maintenances_suppressing_systems (which holds exactly the rows it
+-- asks about), planned once per backend; it runs for every health check
+-- result about to be notified.
 CREATE FUNCTION maintenance.has_active_maintenance_with_suppression(system_id text)
 RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-BEGIN
-    RETURN EXISTS (
-        SELECT 1
-          FROM maintenance.maintenances m
-         WHERE m.system_ids @> ARRAY[has_active_maintenance_with_suppression.system_id]
-           AND m.status = 'in_progress'
-           AND m.suppress_notifications);
-END
-$$;
+AS 'MODULE_PATHNAME', 'maintenance_has_active_maintenance_with_suppression';

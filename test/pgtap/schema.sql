@@ -448,9 +448,13 @@ INSERT INTO plans VALUES ('complete claim', pg_temp.plan_of($q$
     $$'2030-01-01Z', '-infinity', '00000000-0000-0000-0000-000000000000', 1000$$));
 INSERT INTO plans VALUES ('get_maintenances_for_system', pg_temp.plan_of(
     pg_temp.body_of('maintenance.get_maintenances_for_system(text)'), 'text', $$'sys-5'$$));
-INSERT INTO plans VALUES ('has_active_maintenance_with_suppression', pg_temp.plan_of(
-    pg_temp.body_of('maintenance.has_active_maintenance_with_suppression(text)'), 'text', $$'sys-5'$$));
--- get_maintenance_updates is C: its query copied from src/reads.c (keep them in step).
+-- has_active_maintenance_with_suppression and get_maintenance_updates are C:
+-- their queries copied from src/reads.c (keep them in step).
+INSERT INTO plans VALUES ('has_active_maintenance_with_suppression', pg_temp.plan_of($q$
+    SELECT EXISTS (SELECT 1 FROM maintenance.maintenances m
+     WHERE m.system_ids OPERATOR(pg_catalog.@>) ARRAY[$1]
+       AND m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+       AND m.suppress_notifications)$q$, 'text', $$'sys-5'$$));
 INSERT INTO plans VALUES ('get_maintenance_updates', pg_temp.plan_of($q$
     SELECT u.* FROM maintenance.maintenance_updates u
      WHERE u.maintenance_id OPERATOR(pg_catalog.=) $1
@@ -575,7 +579,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
      'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
     ('maintenance.get_bulk_maintenances_for_systems(text[])', 'system_ids text[]',
      'TABLE(system_id text, maintenances maintenance.maintenances_with_systems[])', 'plpgsql', 'stable'),
-    ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'plpgsql', 'stable'),
+    ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'c', 'stable'),
     ('maintenance.run_transitions(timestamp with time zone)',
      'as_of timestamp with time zone DEFAULT NULL::timestamp with time zone, '
      'OUT started integer, OUT completed integer, OUT failed integer, OUT reminded integer',
