@@ -10,6 +10,7 @@ OBJS = \
 	src/payload.o \
 	src/store.o \
 	src/ical_calendar.o \
+	src/ical_recur.o \
 	src/json.o \
 	src/maintenance.o \
 	src/launcher.o \
@@ -18,6 +19,10 @@ OBJS = \
 	src/reads.o \
 	src/rpc.o \
 	src/rpc_input.o \
+	src/series.o \
+	src/series_materialize.o \
+	src/series_preview.o \
+	src/series_rule.o \
 	src/spi_util.o \
 	src/status.o \
 	src/transitions.o \
@@ -63,7 +68,8 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
 	-DMAINTENANCE_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
-# libical builds and serializes the iCalendar (src/ical_calendar.c).
+# libical (Debian libical-dev): src/ical_calendar.c builds and serializes the
+# iCalendar; src/ical_recur.c wraps its recurrence rules.
 SHLIB_LINK += -lical
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

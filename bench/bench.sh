@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/bench.sh (make bench): the benchmark (BENCHMARKS.md), on a throwaway cluster.
 #
-#   bench/bench.sh            the full run (about 11 minutes on 2 cores; the
-#                             webhooks benchmark, bench/webhooks.sh, last)
+#   bench/bench.sh            the full run (about 11 minutes on 2 cores, then
+#                             the series benchmark, bench/series.js: 300,000
+#                             occurrences, 5 to 15 minutes; the webhooks
+#                             benchmark, bench/webhooks.sh, last)
 #   bench/bench.sh PART...    only some parts: sweep (sweeps, empty sweep,
 #                             memory, bulk, add_update), reads (the reads
 #                             against their queries inline, the suppression
@@ -111,6 +113,10 @@ BENCH_SECONDS=$((SECONDS - STARTED_AT)) node bench/report.js "$BENCH_DIR/results
 if [ -z "${BENCH_PARTS:-}" ]; then
 	# maintenance time for SLAs and the calendar, on the table bench.js grew;
 	BENCH_DB=bench node bench/coverage.js
+	# recurring windows: occurrences against create_maintenance, the sweep
+	# with nothing to create, previews (a database of its own);
+	say "series benchmark (bench/series.js)"
+	BENCH_SERIES_DB=bench_series node bench/series.js
 	# webhook delivery (maintenance-listen --webhook against --exec curl), a
 	# script of its own, on a cluster of its own.
 	say "webhooks benchmark (bench/webhooks.sh)"

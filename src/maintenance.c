@@ -7,6 +7,7 @@
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
+#include "series.h"
 
 #include "catalog/objectaccess.h"
 #include "catalog/pg_extension.h"
@@ -183,6 +184,8 @@ _PG_init(void)					/* cppcheck-suppress unusedFunction */
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	/* maintenance.series_horizon */
+	series_init();
 	/* maintenance.worker_databases; the launcher when preloaded */
 	worker_init();
 	MarkGUCPrefixReserved("maintenance");

@@ -156,6 +156,15 @@ extern char *payload_envelope(const EventEnvelope *e, int limit);
 extern char *payload_envelope_id_only(const EventEnvelope *e);
 
 /*
+ * The value maintenances.system_ids (and series.system_ids) hold for the
+ * text[] parameter arg: its distinct ids sorted bytewise, exactly what the
+ * triggers on maintenance_systems compute, so that they find the row right.
+ */
+#define STORE_SORTED_SYSTEM_IDS(arg) \
+	"ARRAY(SELECT DISTINCT s COLLATE \"C\" FROM pg_catalog.unnest(" arg ") AS s" \
+	" ORDER BY 1)"
+
+/*
  * store.c: every statement on the extension's tables, each prepared once.
  * The caller is connected to SPI.
  */
@@ -217,6 +226,14 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 extern void refuse_status_change(Datum id, MaintenanceStatus current,
 								 MaintenanceStatus requested);
 extern const char *write_arg_name(const char *sql_name);
+extern void write_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
+extern void write_check_not_blank(const char *value, const char *name);
+extern void write_check_size(FunctionCallInfo fcinfo, int argno, const char *name,
+							 int max_bytes);
+extern char *write_required_text(FunctionCallInfo fcinfo, int argno, const char *name,
+								 int max_bytes);
+extern void write_check_system_ids(ArrayType *array);
+extern void write_create_checked(const Datum *values, const bool *nulls, Datum *row);
 
 /*
  * transitions.c: a write of the sweep in a subtransaction of its own; NULL

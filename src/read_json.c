@@ -6,7 +6,7 @@
  *
  *	  These run once per row of every rpc read; built in C they cost a
  *	  fraction of the SQL expression they replace (jsonb_build_object of
- *	  nine members, two concatenations and four calls of iso_time()).  jsonb
+ *	  nine members, three concatenations and four calls of iso_time()).  jsonb
  *	  orders the members of an object itself, so the result is the same
  *	  value, to the byte, whatever the order in which they are pushed.
  *
@@ -32,13 +32,14 @@ PG_FUNCTION_INFO_V1(maintenance_update_json);
 /* Columns of maintenance.maintenances_with_systems, in the view's order. */
 static const char *const read_json_maintenance_columns[] = {
 	"id", "title", "description", "suppress_notifications", "status",
-	"start_at", "end_at", "created_at", "updated_at", "system_ids", "reminders"
+	"start_at", "end_at", "created_at", "updated_at", "system_ids", "reminders",
+	"series_id"
 };
 enum
 {
 	M_ID, M_TITLE, M_DESCRIPTION, M_SUPPRESS, M_STATUS,
 	M_START_AT, M_END_AT, M_CREATED_AT, M_UPDATED_AT, M_SYSTEM_IDS,
-	M_REMINDERS, M_NCOLUMNS
+	M_REMINDERS, M_SERIES_ID, M_NCOLUMNS
 };
 
 /* Columns of maintenance.maintenance_updates. */
@@ -362,6 +363,7 @@ read_json_begin_maintenance(ReadJsonCache *cache, JsonbParseState **state,
 	read_json_member(state, "systemIds", v[M_SYSTEM_IDS], n[M_SYSTEM_IDS], read_json_text_array);
 	read_json_optional(state, "description", v[M_DESCRIPTION], n[M_DESCRIPTION], read_json_text);
 	read_json_reminders(state, v[M_REMINDERS], n[M_REMINDERS]);
+	read_json_optional(state, "seriesId", v[M_SERIES_ID], n[M_SERIES_ID], read_json_uuid);
 	return true;
 }
 

@@ -26,15 +26,6 @@
 	"m.id::pg_catalog.text, m.title, m.description, m.suppress_notifications," \
 	" m.status::pg_catalog.text, m.start_at, m.end_at, m.system_ids"
 
-/*
- * The value maintenances.system_ids holds for the text[] parameter arg: its
- * distinct ids sorted bytewise, exactly what the triggers on
- * maintenance_systems compute, so that they find the row right.
- */
-#define STORE_SORTED_SYSTEM_IDS(arg) \
-	"ARRAY(SELECT DISTINCT s COLLATE \"C\" FROM pg_catalog.unnest(" arg ") AS s" \
-	" ORDER BY 1)"
-
 /* The claim of the sweep: due rows after (time, id), in that order. */
 #define STORE_CLAIM_SQL(status, column) \
 	"SELECT m.id, m." column ", " STORE_ROW_COLUMNS \
@@ -162,23 +153,25 @@ store_load(Datum id, MaintenanceRow *m, Datum *row)
 
 /*
  * Insert a maintenance: title, description, suppress_notifications,
- * start_at, end_at, system_ids, reminders (checked).  Returns its id; the caller then writes its
- * systems with store_replace_systems().
+ * start_at, end_at, system_ids, reminders (checked), series_id,
+ * occurrence_start (both null but for an occurrence of a series).  Returns
+ * its id; the caller then writes its systems with store_replace_systems().
  */
 Datum
 store_insert(const Datum *values, const bool *nulls)
 {
 	static const Oid argtypes[] = {TEXTOID, TEXTOID, BOOLOID,
-	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID, INTERVALARRAYOID};
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID, INTERVALARRAYOID, UUIDOID,
+	TIMESTAMPOID};
 	bool		isnull;
 
 	run_plan(cached_plan(&insert_plan,
 						 "INSERT INTO maintenance.maintenances"
 						 " (title, description, suppress_notifications,"
-						 " start_at, end_at, system_ids, reminders)"
-						 " VALUES ($1, $2, $3, $4, $5, " STORE_SORTED_SYSTEM_IDS("$6") ", $7)"
+						 " start_at, end_at, system_ids, reminders, series_id, occurrence_start)"
+						 " VALUES ($1, $2, $3, $4, $5, " STORE_SORTED_SYSTEM_IDS("$6") ", $7, $8, $9)"
 						 " RETURNING id",
-						 7, argtypes),
+						 9, argtypes),
 			 values, nulls, false, SPI_OK_INSERT_RETURNING);
 	return spi_datum(0, 1, &isnull);
 }

@@ -23,6 +23,7 @@
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
+#include "series.h"
 
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -316,7 +317,7 @@ transitions_sweep(const TransitionStep *step, TimestampTz as_of, int32 *moved,
 /*
  * maintenance.run_transitions(as_of timestamptz DEFAULT NULL,
  *							   OUT started, OUT completed, OUT failed,
- *							   OUT reminded)
+ *							   OUT reminded, OUT created)
  *
  * as_of is the moment to sweep for (the current time when null); tests
  * pass a fixed one instead of waiting for time to pass.
@@ -327,8 +328,9 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	SweepCounts counts = {0, 0, 0, 0};
 	TimestampTz as_of;
 	TupleDesc	tupdesc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	int			created = 0;
 
 	check_extension_version();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -351,6 +353,8 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	else
 	{
 		SPI_connect();
+		/* series first: an occurrence due now starts in this run */
+		created = series_materialize_due(as_of, &counts.failed);
 		/* before the starts: a reminder is never sent once its window started */
 		reminders_sweep(as_of, &counts.reminded, &counts.failed);
 		transitions_sweep(&start_step, as_of, &counts.started, &counts.failed);
@@ -369,5 +373,6 @@ maintenance_run_transitions(PG_FUNCTION_ARGS)
 	values[1] = Int32GetDatum(counts.completed);
 	values[2] = Int32GetDatum(counts.failed);
 	values[3] = Int32GetDatum(counts.reminded);
+	values[4] = Int32GetDatum(created);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

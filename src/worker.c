@@ -23,6 +23,7 @@
  *-------------------------------------------------------------------------
  */
 #include "worker_shared.h"
+#include "series.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -130,6 +131,8 @@ worker_run_transitions(TimestampTz as_of, TimestampTz *next, long *retry_ms)
 	debug_query_string = "maintenance worker: next deadline";
 	pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	left_due = store_next_deadline(as_of, next);
+	/* and for the next materialization of a series */
+	*next = Min(*next, series_next_materialization(as_of));
 
 	/*
 	 * Due maintenances left behind were locked (by a concurrent run or

@@ -62,7 +62,7 @@ write_arg_name(const char *sql_name)
 	return buf.data;
 }
 
-static void
+void
 write_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
@@ -77,7 +77,7 @@ write_is_blank(const char *value)
 	return value[strspn(value, BLANK_CHARACTERS)] == '\0';
 }
 
-static void
+void
 write_check_not_blank(const char *value, const char *name)
 {
 	if (write_is_blank(value))
@@ -87,7 +87,7 @@ write_check_not_blank(const char *value, const char *name)
 }
 
 /* A text argument, when given, of at most max_bytes (limits.c). */
-static void
+void
 write_check_size(FunctionCallInfo fcinfo, int argno, const char *name,
 				 int max_bytes)
 {
@@ -99,7 +99,7 @@ write_check_size(FunctionCallInfo fcinfo, int argno, const char *name,
  * A text argument that must be present, not blank and at most max_bytes,
  * as a C string.
  */
-static char *
+char *
 write_required_text(FunctionCallInfo fcinfo, int argno, const char *name,
 					int max_bytes)
 {
@@ -156,7 +156,7 @@ write_check_window(TimestampTz start_at, TimestampTz end_at)
  * them null, blank or longer than MAX_SYSTEM_ID_BYTES.  Duplicates are
  * allowed and stored once.
  */
-static void
+void
 write_check_system_ids(ArrayType *array)
 {
 	Datum	   *elems;
@@ -424,6 +424,32 @@ write_check_final_unchanged(FunctionCallInfo fcinfo, const MaintenanceRow *m)
  * ---------------------------------------------------------------------- */
 
 /*
+ * Write a new maintenance from checked values (those of store_insert()),
+ * with the events of createMaintenance; *row, when given, gets it as
+ * maintenances_with_systems.  The caller is connected to SPI.  The write
+ * path of create_maintenance() and of the occurrences of series.
+ */
+void
+write_create_checked(const Datum *values, const bool *nulls, Datum *row)
+{
+	Datum		id;
+	MaintenanceRow m;
+	EventBatch	events;
+
+	event_batch_init(&events);
+	id = store_insert(values, nulls);
+	store_replace_systems(id, values[5]);
+
+	store_load(id, &m, row);
+	payload_add_signal(&events, &m, "created");
+	payload_add_hook(&events, &m, NULL);
+	payload_add_notifications(&events, &m, "created");
+	event_batch_write(&events);
+	/* a new deadline: the worker looks again at commit */
+	worker_wake_on_commit();
+}
+
+/*
  * maintenance.create_maintenance(title, start_at, end_at, system_ids,
  *								  description, suppress_notifications,
  *								  reminders)
@@ -432,12 +458,9 @@ Datum
 maintenance_create(PG_FUNCTION_ARGS)
 {
 	char	   *title = write_required_text(fcinfo, 0, "title", MAX_TITLE_BYTES);
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, false, false, false, false};
-	Datum		id;
+	Datum		values[9];
+	bool		nulls[9] = {false, false, false, false, false, false, false, true, true};
 	Datum		row;
-	MaintenanceRow m;
-	EventBatch	events;
 
 	check_extension_version();
 	write_require_arg(fcinfo, 1, "start_at");
@@ -458,20 +481,12 @@ maintenance_create(PG_FUNCTION_ARGS)
 	values[6] = PG_ARGISNULL(6) ?
 		PointerGetDatum(construct_empty_array(INTERVALOID)) :
 		reminders_checked(PG_GETARG_ARRAYTYPE_P(6));
+	values[7] = (Datum) 0;
+	values[8] = (Datum) 0;
 
-	event_batch_init(&events);
 	SPI_connect();
-	id = store_insert(values, nulls);
-	store_replace_systems(id, PG_GETARG_DATUM(3));
-
-	store_load(id, &m, &row);
-	payload_add_signal(&events, &m, "created");
-	payload_add_hook(&events, &m, NULL);
-	payload_add_notifications(&events, &m, "created");
-	event_batch_write(&events);
+	write_create_checked(values, nulls, &row);
 	SPI_finish();
-	/* a new deadline: the worker looks again at commit */
-	worker_wake_on_commit();
 
 	PG_RETURN_DATUM(row);
 }

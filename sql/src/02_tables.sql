@@ -19,6 +19,11 @@ CREATE TABLE maintenance.maintenances (
     -- triggers below: beside the status, it lets one index answer "the
     -- active maintenances of system X" without the history.
     system_ids text[] NOT NULL DEFAULT '{}',
+    -- An occurrence of a series (13_series.sql): the series, the local
+    -- start the rule gave it, and whether it was changed on its own.
+    series_id uuid,
+    occurrence_start timestamp,
+    overridden boolean NOT NULL DEFAULT false,
     CONSTRAINT maintenances_pkey PRIMARY KEY (id),
     CONSTRAINT maintenances_title_not_blank
         CHECK (pg_catalog.btrim(title, E' \t\n\r\f\x0B') OPERATOR(pg_catalog.<>) ''),
@@ -27,7 +32,9 @@ CREATE TABLE maintenance.maintenances (
     CONSTRAINT maintenances_end_at_finite
         CHECK (pg_catalog.isfinite(end_at)),
     CONSTRAINT maintenances_end_after_start
-        CHECK (end_at OPERATOR(pg_catalog.>) start_at)
+        CHECK (end_at OPERATOR(pg_catalog.>) start_at),
+    CONSTRAINT maintenances_occurrence_of_series
+        CHECK ((series_id IS NULL) OPERATOR(pg_catalog.=) (occurrence_start IS NULL))
 );
 
 COMMENT ON TABLE maintenance.maintenances IS 'planned maintenance windows';
@@ -58,6 +65,10 @@ CREATE INDEX maintenances_due_to_start
 CREATE INDEX maintenances_due_to_complete
     ON maintenance.maintenances (end_at, id)
     WHERE status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status;
+-- An occurrence is never created twice, however runs overlap.
+CREATE UNIQUE INDEX maintenances_series_occurrence
+    ON maintenance.maintenances (series_id, occurrence_start)
+    WHERE series_id IS NOT NULL;
 -- Lists are ordered by start_at, then id.
 CREATE INDEX maintenances_start_at ON maintenance.maintenances (start_at, id);
 -- Holds only the maintenances that can still start or end: the history

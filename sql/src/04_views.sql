@@ -11,7 +11,8 @@ SELECT m.id,
        m.created_at,
        m.updated_at,
        m.system_ids,
-       m.reminders
+       m.reminders,
+       m.series_id
   FROM maintenance.maintenances m;
 
 COMMENT ON VIEW maintenance.maintenances_with_systems IS

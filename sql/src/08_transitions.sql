@@ -9,11 +9,12 @@ CREATE FUNCTION maintenance.run_transitions(
     OUT started integer,
     OUT completed integer,
     OUT failed integer,
-    OUT reminded integer)
+    OUT reminded integer,
+    OUT created integer)
 RETURNS record
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, maintenance, pg_temp
 AS 'MODULE_PATHNAME', 'maintenance_run_transitions';
 
 COMMENT ON FUNCTION maintenance.run_transitions(timestamptz) IS
-    'send the reminders that are due, start and complete every maintenance whose time has come (as_of defaults to the current time)';
+    'create the occurrences of series that come within the horizon, send the reminders that are due, start and complete every maintenance whose time has come (as_of defaults to the current time)';

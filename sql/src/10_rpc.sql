@@ -293,12 +293,16 @@ BEGIN
                       since => maintenance.rpc_timestamptz(input, 'from'),
                       until => maintenance.rpc_timestamptz(input, 'to')));
 
+    ELSIF method = ANY ('{createSeries,updateSeries,getSeries,listSeries,deleteSeries,previewSeries}') THEN
+        result := maintenance.rpc_series(method, input);
+
     ELSE
         RAISE EXCEPTION 'unrecognized method "%"', method
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
                          'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
+                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage, '
+                         'getCalendar, createSeries, updateSeries, getSeries, listSeries, deleteSeries and previewSeries.';
     END IF;
 
     RETURN result;
@@ -307,7 +311,7 @@ $$;
 
 
 COMMENT ON FUNCTION maintenance.rpc_sql(text, jsonb) IS
-    'the methods of rpc written in PL/pgSQL: the writes, listMaintenances, getCoverage, getCalendar; called by rpc';
+    'the methods of rpc written in PL/pgSQL: the writes, listMaintenances, getCoverage, getCalendar, the series methods; called by rpc';
 
 -- The hot-path reads of rpc in C, each query planned once per backend:
 -- getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems,

@@ -29,8 +29,8 @@
 #      with 55000 and creates nothing; a superuser's empty one is used.
 #   3. Every SQL and PL/pgSQL function of the extension pins search_path;
 #      every SECURITY DEFINER one to pg_catalog, maintenance, pg_temp.
-#   4. Every function of the API (writes, transitions, reads, rpc, replay,
-#      consumers, pruning, pg_cron helpers) called by a superuser and by an
+#   4. Every function of the API (writes, transitions, reads, rpc, series,
+#      replay, consumers, pruning, pg_cron helpers) called by a superuser and by an
 #      application role, each under the five search_paths above, with
 #      temporary tables named like the extension's in the caller's session:
 #      the results and the events are right, nothing planted ran, the
@@ -279,6 +279,7 @@ BEGIN
     -- may write them, so a write that went astray would land here.
     FOR o IN SELECT unnest(ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates',
                                  'events', 'event_consumers', 'maintenances_with_systems',
+                                 'series', 'series_deleted_occurrences',
                                  'job', 'pg_namespace', 'pg_roles', 'pg_depend']) AS t LOOP
         EXECUTE format('CREATE TABLE %I.%I (LIKE evil.log)', s, o.t);
         EXECUTE format('GRANT ALL ON %I.%I TO PUBLIC', s, o.t);
@@ -428,11 +429,13 @@ CREATE TEMP TABLE maintenance_updates (LIKE evil.log);
 CREATE TEMP TABLE events (LIKE evil.log);
 CREATE TEMP TABLE event_consumers (LIKE evil.log);
 CREATE TEMP TABLE maintenances_with_systems (LIKE evil.log);
+CREATE TEMP TABLE series (LIKE evil.log);
+CREATE TEMP TABLE series_deleted_occurrences (LIKE evil.log);
 CREATE TEMP TABLE pg_extension (oid oid, extname name, extnamespace oid);
 INSERT INTO pg_temp.pg_extension VALUES (1, 'pg_cron', 1);
 GRANT ALL ON pg_temp.r, pg_temp.maintenances, pg_temp.maintenance_systems, pg_temp.maintenance_updates,
              pg_temp.events, pg_temp.event_consumers, pg_temp.maintenances_with_systems,
-             pg_temp.pg_extension TO PUBLIC;
+             pg_temp.series, pg_temp.series_deleted_occurrences, pg_temp.pg_extension TO PUBLIC;
 CREATE FUNCTION pg_temp.now() RETURNS timestamptz LANGUAGE plpgsql
     AS 'BEGIN PERFORM evil.hit(''pg_temp.now()''); RETURN pg_catalog.now(); END';
 
@@ -515,6 +518,25 @@ EXCEPTION WHEN invalid_parameter_value THEN
 END
 $$;
 
+-- series: writes, reads, rpc (in 2035: nothing of it is due now)
+SELECT s.id AS s1 FROM maintenance.create_series('S1 $$ ''); DROP TABLE evil.log; --', ARRAY['sx'],
+    'FREQ=WEEKLY;BYDAY=SU', 'Europe/Berlin', '2035-01-07 02:00'::pg_catalog.timestamp,
+    '2 hours'::pg_catalog.interval, description => 'weekly') s \gset
+INSERT INTO pg_temp.r SELECT 'series create', s::pg_catalog.text FROM maintenance.get_series(:'s1') s;
+INSERT INTO pg_temp.r SELECT 'series occurrences',
+    ARRAY(SELECT o.start_at FROM maintenance.get_series_occurrences(:'s1') o)::pg_catalog.text;
+INSERT INTO pg_temp.r SELECT 'series update', s::pg_catalog.text
+  FROM maintenance.update_series(:'s1', title => 'S1b', duration => '3 hours'::pg_catalog.interval) s;
+INSERT INTO pg_temp.r SELECT 'series preview', ARRAY(SELECT p.end_at FROM maintenance.preview_series(:'s1'::pg_catalog.uuid,
+    '2035-01-01 00:00:00+00'::pg_catalog.timestamptz, 2) p)::pg_catalog.text;
+INSERT INTO pg_temp.r SELECT 'series list', ARRAY(SELECT s.id FROM maintenance.list_series('sx') s)::pg_catalog.text;
+INSERT INTO pg_temp.r SELECT 'rpc previewSeries', maintenance.rpc('previewSeries', '{"rrule": "FREQ=DAILY", "timeZone": "UTC",
+    "firstStart": "2035-01-01T10:00:00", "duration": "PT1H", "from": "2035-01-01T00:00:00Z", "count": 2}'::pg_catalog.jsonb);
+INSERT INTO pg_temp.r SELECT 'rpc getSeries', maintenance.rpc('getSeries',
+    ('{"id": "' OPERATOR(pg_catalog.||) :'s1' OPERATOR(pg_catalog.||) '"}')::pg_catalog.jsonb);
+INSERT INTO pg_temp.r SELECT 'rpc deleteSeries', maintenance.rpc('deleteSeries',
+    ('{"id": "' OPERATOR(pg_catalog.||) :'s1' OPERATOR(pg_catalog.||) '"}')::pg_catalog.jsonb);
+
 -- events: replay, consumers, pruning
 INSERT INTO pg_temp.r SELECT 'replay', ARRAY(SELECT e.id FROM maintenance.replay_events(:first_event, 1000) e)::pg_catalog.text;
 INSERT INTO pg_temp.r SELECT 'register', c::pg_catalog.text FROM maintenance.register_consumer('hostile consumer') c;
@@ -570,9 +592,9 @@ SELECT 'start', (u).status_change = 'in_progress' AND (u).created_by = 'alice'
   FROM (SELECT v::maintenance.maintenance_updates AS u FROM r WHERE step = 'start') x
 UNION ALL
 SELECT 'close', (c).status = 'completed' FROM (SELECT v::maintenance.maintenances_with_systems AS c FROM r WHERE step = 'close') x
-UNION ALL SELECT 'transitions', v = '(1,1,0,0)' FROM r WHERE step = 'transitions'
-UNION ALL SELECT 'transitions again', v = '(0,0,0,0)' FROM r WHERE step = 'transitions again'
-UNION ALL SELECT 'transitions now', v = '(0,0,0,0)' FROM r WHERE step = 'transitions now'
+UNION ALL SELECT 'transitions', v = '(1,1,0,0,0)' FROM r WHERE step = 'transitions'
+UNION ALL SELECT 'transitions again', v = '(0,0,0,0,0)' FROM r WHERE step = 'transitions again'
+UNION ALL SELECT 'transitions now', v = '(0,0,0,0,0)' FROM r WHERE step = 'transitions now'
 UNION ALL SELECT 'delete', v = 'true' FROM r WHERE step = 'delete'
 UNION ALL SELECT 'delete again', v = 'false' FROM r WHERE step = 'delete again'
 UNION ALL SELECT 'list', v = '{T1b,T2,T4}' FROM r WHERE step = 'list'
@@ -642,15 +664,34 @@ UNION ALL SELECT 'hook payload of T1', bool_and(e.payload ->> 'title' = 'T1 $$ '
                                                 AND e.payload ->> 'startAt' = '2030-01-01T10:00:00.000Z')
             FROM maintenance.events e WHERE e.id > :first_event AND e.payload ->> 'maintenanceId' = :'m1'
              AND e.channel = 'maintenance_hook' AND e.name = 'maintenance.created'
+UNION ALL SELECT 'series create', (s).title = 'S1 $$ ''); DROP TABLE evil.log; --' AND (s).system_ids = '{sx}'
+        AND (s).description = 'weekly' AND (s).duration = '2 hours' AND (s).ended_at IS NULL
+  FROM (SELECT v::maintenance.series AS s FROM r WHERE step = 'series create') x
+UNION ALL SELECT 'series occurrences', v::timestamptz[] = '{2035-01-07 01:00+00}' FROM r WHERE step = 'series occurrences'
+UNION ALL SELECT 'series update', (v::maintenance.series).title = 'S1b' AND (v::maintenance.series).duration = '3 hours'
+  FROM r WHERE step = 'series update'
+UNION ALL SELECT 'series preview', v::timestamptz[] = '{2035-01-07 04:00+00,2035-01-14 04:00+00}' FROM r WHERE step = 'series preview'
+UNION ALL SELECT 'series list', :'s1'::uuid = ANY (v::uuid[]) FROM r WHERE step = 'series list'
+UNION ALL SELECT 'rpc previewSeries', v::jsonb = '{"occurrences": [{"startAt": "2035-01-01T10:00:00.000Z", "endAt": "2035-01-01T11:00:00.000Z"},
+                                                  {"startAt": "2035-01-02T10:00:00.000Z", "endAt": "2035-01-02T11:00:00.000Z"}]}'
+  FROM r WHERE step = 'rpc previewSeries'
+UNION ALL SELECT 'rpc getSeries', v::jsonb ->> 'title' = 'S1b' AND jsonb_array_length(v::jsonb -> 'occurrences') = 1
+                                  AND v::jsonb #>> '{occurrences,0,title}' = 'S1b' FROM r WHERE step = 'rpc getSeries'
+UNION ALL SELECT 'rpc deleteSeries', v::jsonb = '{"success": true}'
+                 AND NOT EXISTS (SELECT FROM maintenance.maintenances WHERE series_id IS NOT NULL)
+  FROM r WHERE step = 'rpc deleteSeries'
 UNION ALL SELECT 'stored rows', (SELECT count(*) FROM maintenance.maintenances) = 3
                                 AND (SELECT count(*) FROM maintenance.maintenance_updates) = 6
 UNION ALL SELECT 'temporary shadows empty', (SELECT count(*) FROM pg_temp.maintenances) + (SELECT count(*) FROM pg_temp.maintenance_systems)
             + (SELECT count(*) FROM pg_temp.maintenance_updates) + (SELECT count(*) FROM pg_temp.events)
-            + (SELECT count(*) FROM pg_temp.event_consumers) + (SELECT count(*) FROM pg_temp.maintenances_with_systems) = 0
+            + (SELECT count(*) FROM pg_temp.event_consumers) + (SELECT count(*) FROM pg_temp.maintenances_with_systems)
+            + (SELECT count(*) FROM pg_temp.series) + (SELECT count(*) FROM pg_temp.series_deleted_occurrences) = 0
 UNION ALL SELECT 'attacker tables empty', (SELECT count(*) FROM public.maintenances) + (SELECT count(*) FROM public.events)
             + (SELECT count(*) FROM evil.maintenances) + (SELECT count(*) FROM evil.events)
-            + (SELECT count(*) FROM evil.maintenance_updates) + (SELECT count(*) FROM public.maintenance_updates) = 0;
-INSERT INTO expect SELECT 'all 46 steps ran', count(*) = 46 FROM r;
+            + (SELECT count(*) FROM evil.maintenance_updates) + (SELECT count(*) FROM public.maintenance_updates)
+            + (SELECT count(*) FROM public.series) + (SELECT count(*) FROM evil.series)
+            + (SELECT count(*) FROM public.series_deleted_occurrences) = 0;
+INSERT INTO expect SELECT 'all 54 steps ran', count(*) = 54 FROM r;
 SELECT coalesce(string_agg(x, E'\n'), 't') FROM (
     SELECT 'no check for step ' || step AS x FROM r WHERE step NOT IN (SELECT step FROM expect)
     UNION ALL

@@ -67,7 +67,7 @@ async function run(writer, reader, listener) {
 
 	const first = await runAt(writer, listener, '2100-06-01T00:00:00.001Z', 'first');
 	await check('run_transitions reports one reminder; one NOTIFY per system, nothing else', async () => {
-		assert.deepEqual(Object.keys(first.counts), ['started', 'completed', 'failed', 'reminded']);
+		assert.deepEqual(Object.keys(first.counts), ['started', 'completed', 'failed', 'reminded', 'created']);
 		assert.equal(first.counts.reminded, 1);
 		assert.equal(first.received.length, 3);
 		for (const msg of first.received)

@@ -21,7 +21,8 @@
 #      configuration tables), with only object ids, LSNs, xids and the
 #      database name masked; every read answers as before, byte for byte;
 #      the columns added by the update hold what a fresh install would
-#      compute; the extension works afterwards (writes, sweep, replay).
+#      compute; the extension works afterwards (writes, sweep, replay, a
+#      series and its occurrences).
 #
 # Usage: test/client/upgrade.sh   (PGHOST, PGPORT, PGUSER of a superuser;
 # PostgreSQL 15's bin directory first in PATH; run from the repository root;
@@ -95,7 +96,7 @@ read_everything() {
 		  FROM unnest(ARRAY['web', 'db', 'cache', 'mail', 'api', 'none']) AS s ORDER BY s;
 		SELECT 'bulk', maintenance.rpc('getBulkMaintenancesForSystems',
 		       '{"systemIds": ["web", "db", "cache", "mail", "api", "none"]}');
-		-- the view's columns of 0.1.0 to 0.3.0 (0.4.0 adds reminders)
+		-- the view's columns of 0.1.0 to 0.3.0 (0.4.0 adds reminders and series_id)
 		SELECT 'bulk typed', b.system_id,
 		       (SELECT array_agg((m.id, m.title, m.description, m.suppress_notifications, m.status,
 		                          m.start_at, m.end_at, m.created_at, m.updated_at, m.system_ids)::text
@@ -267,6 +268,12 @@ for from in "${released[@]}"; do
 		SQL
 		)" "due to complete:cache:open, due to complete:db:open, due to start:db:open, due to start:web:open, to close:web:open, windowed:win:[2029-01-01 10:00:00+00,2029-01-01 11:00:00+00)"
 
+	# 0.4.0's columns of an occurrence: no maintenance of before is one.
+	is "$from: maintenances of before the update are no occurrences of a series" \
+		"$(q "$OLD_DB" -c "SELECT count(*) FILTER (WHERE series_id IS NULL AND occurrence_start IS NULL
+		                                            AND NOT overridden) || ' of ' || count(*)
+		                     FROM maintenance.maintenances")" "7 of 7"
+
 	# The extension works afterwards.
 	is "$from: after the update: writes, the sweep, the active-system reads and replay work" \
 		"$(q "$OLD_DB" <<-'SQL'
@@ -282,6 +289,17 @@ for from in "${released[@]}"; do
 			       = (SELECT count(*) FROM maintenance.events);
 		SQL
 		)" "$(printf 't\n1/1/0\nafter update\nf\nt')"
+	is "$from: after the update: a series creates its occurrences, and the sweep the next ones" \
+		"$(q "$OLD_DB" <<-'SQL'
+			SET TimeZone = 'UTC';
+			SET maintenance.series_horizon = '7d';
+			SELECT (maintenance.create_series('nightly', ARRAY['web'], 'FREQ=DAILY', 'UTC',
+			       (now() AT TIME ZONE 'UTC')::date + time '22:00', 'PT1H')).id AS series_id \gset
+			SELECT count(*) BETWEEN 7 AND 8 FROM maintenance.get_series_occurrences(:'series_id');
+			SELECT (r).created FROM (SELECT maintenance.run_transitions(as_of => now() + interval '3 days') AS r) x;
+			SELECT maintenance.rpc('getSeries', jsonb_build_object('id', :'series_id'::uuid)) ->> 'rrule';
+		SQL
+		)" "$(printf 't\n3\nFREQ=DAILY')"
 	is "$from: after the update: a reminder is armed and sent once, at its moment" \
 		"$(q "$OLD_DB" <<-'SQL'
 			SELECT cardinality((maintenance.create_maintenance('reminded', '2030-03-02 00:00+00',

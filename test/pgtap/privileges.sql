@@ -8,7 +8,8 @@
 --   GRANT EXECUTE ON FUNCTION
 --       maintenance.create_maintenance, maintenance.update_maintenance,
 --       maintenance.add_update, maintenance.close_maintenance,
---       maintenance.delete_maintenance
+--       maintenance.delete_maintenance,
+--       maintenance.create_series, maintenance.update_series, maintenance.delete_series
 --     TO manager;
 --
 --   GRANT EXECUTE ON FUNCTION maintenance.run_transitions TO manager;
@@ -19,7 +20,7 @@
 --
 -- The roles are created inside the transaction and roll back with it.
 BEGIN;
-SELECT plan(163);
+SELECT plan(206);
 
 /* ---------------------------------------------------------------------
  * What PUBLIC has, read from the catalogs.
@@ -72,7 +73,12 @@ SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot exe
         'maintenance.refresh_windows_of_update()',
         'maintenance.refresh_windows_of_systems()',
         'maintenance.count_schedule_change()',
-        'maintenance.arm_reminders()']) WITH ORDINALITY AS w(f, n)
+        'maintenance.arm_reminders()',
+        'maintenance.create_series(text,text[],text,text,timestamp,interval,text,boolean,timestamp[],interval[])',
+        'maintenance.update_series(uuid,text,text,boolean,text[],text,text,timestamp,interval,timestamp[],interval[],boolean)',
+        'maintenance.delete_series(uuid)',
+        'maintenance.remember_deleted_occurrence()',
+        'maintenance.mark_overridden_occurrence()']) WITH ORDINALITY AS w(f, n)
  ORDER BY n;
 
 -- The reading functions are executable by PUBLIC ...
@@ -88,7 +94,12 @@ SELECT ok(has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC can execute ' 
         'maintenance.under_maintenance(text,timestamptz)',
         'maintenance.coverage(text[],tstzrange)',
         'maintenance.calendar(text[],timestamptz,timestamptz)',
-        'maintenance.duration_iso(interval)']) WITH ORDINALITY AS r(f, n)
+        'maintenance.duration_iso(interval)',
+        'maintenance.get_series(uuid)',
+        'maintenance.list_series(text)',
+        'maintenance.get_series_occurrences(uuid)',
+        'maintenance.preview_series(uuid,timestamptz,integer)',
+        'maintenance.preview_series(text,text,timestamp,interval,timestamp[],timestamptz,integer)']) WITH ORDINALITY AS r(f, n)
  ORDER BY n;
 -- ... but PUBLIC cannot reach the schema: someone must grant USAGE first.
 SELECT ok(NOT has_schema_privilege('public', 'maintenance', 'USAGE'), 'PUBLIC has no USAGE on schema maintenance');
@@ -106,7 +117,8 @@ GRANT USAGE ON SCHEMA maintenance TO tap_manager;
 GRANT EXECUTE ON FUNCTION
     maintenance.create_maintenance, maintenance.update_maintenance,
     maintenance.add_update, maintenance.close_maintenance,
-    maintenance.delete_maintenance
+    maintenance.delete_maintenance,
+    maintenance.create_series, maintenance.update_series, maintenance.delete_series
   TO tap_manager;
 
 -- Data to read, made by the owner: one in progress with suppression on "db".
@@ -114,7 +126,10 @@ SELECT id AS existing FROM maintenance.create_maintenance('existing', '2030-01-0
 SELECT id AS active FROM maintenance.create_maintenance('active', '2020-01-01Z', '2040-01-01Z', '{db}',
                                                         suppress_notifications => true) \gset
 SELECT status_change AS active_status FROM maintenance.add_update(:'active', 'begun', 'in_progress') \gset
+SELECT id AS weekly FROM maintenance.create_series('weekly', '{ops}', 'FREQ=WEEKLY;BYDAY=SU', 'Europe/Berlin',
+                                                   '2030-01-06 02:00', '2 hours') \gset
 SELECT count(*) AS events_before FROM maintenance.events \gset
+SELECT count(*) AS maintenances_before FROM maintenance.maintenances \gset
 
 -- Every write attempt below, by a role that may not write (42501).
 -- msg: the error of a role that may use the schema (the object refused).
@@ -159,7 +174,22 @@ INSERT INTO forbidden_writes (label, stmt, msg) VALUES
                            VALUES ('maintenance_signal', 'maintenance.updated', '{}')$$,
         'permission denied for table events'),
     ('advancing a sequence', $$SELECT nextval('maintenance.events_id_seq')$$,
-        'permission denied for sequence events_id_seq');
+        'permission denied for sequence events_id_seq'),
+    ('create_series', $$SELECT maintenance.create_series('x', '{db}', 'FREQ=DAILY', 'UTC', '2030-01-01 00:00', '1 hour')$$,
+        'permission denied for function create_series'),
+    ('update_series', format($$SELECT maintenance.update_series(%L, title => 'x')$$, :'weekly'),
+        'permission denied for function update_series'),
+    ('delete_series', format($$SELECT maintenance.delete_series(%L)$$, :'weekly'),
+        'permission denied for function delete_series'),
+    ('rpc createSeries', $$SELECT maintenance.rpc('createSeries',
+        '{"title": "x", "systemIds": ["db"], "rrule": "FREQ=DAILY", "timeZone": "UTC",
+          "firstStart": "2030-01-01T00:00:00", "duration": "PT1H"}')$$,
+        'permission denied for function create_series'),
+    ('rpc deleteSeries', format($$SELECT maintenance.rpc('deleteSeries', '{"id": "%s"}')$$, :'weekly'),
+        'permission denied for function delete_series'),
+    ('INSERT into the series table', $$INSERT INTO maintenance.series (title, system_ids, rrule, time_zone, first_start, duration)
+                                       VALUES ('direct', '{db}', 'FREQ=DAILY', 'UTC', '2030-01-01 00:00', '1 hour')$$,
+        'permission denied for table series');
 
 -- A role with no grants reaches nothing: not the reads, not rpc, not the
 -- tables, no write.
@@ -182,7 +212,7 @@ RESET ROLE;
 -- The read-only role reads through the functions and the rpc read methods,
 -- and writes nothing.
 SET LOCAL ROLE tap_reader;
-SELECT is(ARRAY(SELECT title FROM maintenance.list_maintenances()), ARRAY['active', 'existing'],
+SELECT is(ARRAY(SELECT title FROM maintenance.list_maintenances() WHERE series_id IS NULL), ARRAY['active', 'existing'],
           'reader: list_maintenances');
 SELECT is((maintenance.get_maintenance(:'existing')).title, 'existing', 'reader: get_maintenance');
 SELECT is(ARRAY(SELECT message FROM maintenance.get_maintenance_updates(:'active')), ARRAY['begun'],
@@ -194,7 +224,7 @@ SELECT is(ARRAY(SELECT system_id || ':' || cardinality(maintenances)
           ARRAY['db:2', 'none:0', 'web:1'], 'reader: get_bulk_maintenances_for_systems');
 SELECT is(maintenance.has_active_maintenance_with_suppression('db'), true,
           'reader: has_active_maintenance_with_suppression');
-SELECT is(jsonb_array_length(maintenance.rpc('listMaintenances') -> 'maintenances'), 2,
+SELECT is(jsonb_array_length(maintenance.rpc('listMaintenances', '{"systemId": "db"}') -> 'maintenances'), 2,
           'reader: rpc listMaintenances');
 SELECT is(maintenance.rpc('getMaintenance', jsonb_build_object('id', :'existing'::uuid)) ->> 'title',
           'existing', 'reader: rpc getMaintenance');
@@ -205,6 +235,16 @@ SELECT is(jsonb_array_length(maintenance.rpc('getBulkMaintenancesForSystems',
           'reader: rpc getBulkMaintenancesForSystems');
 SELECT is(maintenance.rpc('hasActiveMaintenanceWithSuppression', '{"systemId": "db"}'),
           '{"suppressed": true}'::jsonb, 'reader: rpc hasActiveMaintenanceWithSuppression');
+SELECT is((maintenance.get_series(:'weekly')).title, 'weekly', 'reader: get_series');
+SELECT is(ARRAY(SELECT title FROM maintenance.list_series('ops')), ARRAY['weekly'], 'reader: list_series');
+SELECT is((SELECT count(*)::int FROM maintenance.preview_series(:'weekly', '2030-01-01Z', 3)), 3,
+          'reader: preview_series of a series');
+SELECT is(maintenance.rpc('getSeries', jsonb_build_object('id', :'weekly'::uuid)) ->> 'title',
+          'weekly', 'reader: rpc getSeries');
+SELECT is(jsonb_array_length(maintenance.rpc('previewSeries',
+              '{"rrule": "FREQ=DAILY", "timeZone": "UTC", "firstStart": "2030-01-01T00:00:00",
+                "duration": "PT1H", "from": "2030-01-01T00:00:00Z", "count": 2}') -> 'occurrences'), 2,
+          'reader: rpc previewSeries of a rule');
 SELECT throws_ok($$SELECT * FROM maintenance.maintenances$$, '42501', NULL,
                  'reader: the table itself cannot be read (the README''s extra grant is not given)');
 SELECT throws_ok(stmt, '42501', msg, 'reader: ' || label || ' is refused')
@@ -213,8 +253,12 @@ RESET ROLE;
 
 SELECT is((SELECT count(*) FROM maintenance.events), :'events_before'::bigint,
           'the refused writes emitted no event');
-SELECT is(ARRAY(SELECT title || ' ' || status FROM maintenance.maintenances ORDER BY title),
+SELECT is((SELECT count(*) FROM maintenance.maintenances), :'maintenances_before'::bigint,
+          'the refused writes created no maintenance');
+SELECT is(ARRAY(SELECT title || ' ' || status FROM maintenance.maintenances WHERE series_id IS NULL ORDER BY title),
           ARRAY['active in_progress', 'existing scheduled'], 'the refused writes changed nothing');
+SELECT is(ARRAY(SELECT title || ' ' || (ended_at IS NULL) FROM maintenance.series), ARRAY['weekly true'],
+          'the refused writes changed no series');
 
 -- The managing role writes through every write function and rpc, and still
 -- cannot touch the tables or run the transitions without their own grant.
@@ -235,10 +279,17 @@ SELECT is(maintenance.rpc('addUpdate', jsonb_build_object('maintenanceId', :'act
           'rpc note', 'manager: rpc addUpdate');
 SELECT is(maintenance.rpc('deleteMaintenance', jsonb_build_object('id', :'by_manager'::uuid)),
           '{"success": true}'::jsonb, 'manager: rpc deleteMaintenance');
+SELECT is((maintenance.create_series('by manager', '{api}', 'FREQ=MONTHLY', 'UTC', '2030-04-01 00:00',
+                                     '1 hour')).title, 'by manager', 'manager: create_series');
+SELECT is((maintenance.update_series(:'weekly', title => 'weekly, renamed')).title, 'weekly, renamed',
+          'manager: update_series');
+SELECT is(maintenance.rpc('deleteSeries', jsonb_build_object('id', :'weekly'::uuid)),
+          '{"success": true}'::jsonb, 'manager: rpc deleteSeries');
 SELECT throws_ok(stmt, '42501', msg, 'manager: ' || label || ' is refused')
   FROM forbidden_writes
  WHERE label IN ('run_transitions', 'schedule_transitions', 'unschedule_transitions',
                  'INSERT into the table', 'UPDATE of the table', 'DELETE from the table',
+                 'INSERT into the series table',
                  'forging an event', 'advancing a sequence')
  ORDER BY n;
 SELECT throws_ok($$SELECT * FROM maintenance.maintenances$$, '42501', NULL,

@@ -5,7 +5,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(381);
+SELECT plan(526);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -24,13 +24,16 @@ SELECT enum_has_labels('maintenance', 'status',
 
 SELECT tables_are('maintenance',
     ARRAY['maintenances', 'maintenance_systems', 'maintenance_updates', 'events', 'event_consumers',
-          'webhook_failures', 'maintenance_windows', 'maintenance_reminders']);
+          'webhook_failures', 'maintenance_windows', 'maintenance_reminders', 'series',
+          'series_deleted_occurrences']);
 SELECT has_table('maintenance', 'maintenances', 'table maintenance.maintenances');
 SELECT has_table('maintenance', 'maintenance_systems', 'table maintenance.maintenance_systems');
 SELECT has_table('maintenance', 'maintenance_updates', 'table maintenance.maintenance_updates');
 SELECT has_table('maintenance', 'events', 'table maintenance.events');
 SELECT has_table('maintenance', 'event_consumers', 'table maintenance.event_consumers');
 SELECT has_table('maintenance', 'webhook_failures', 'table maintenance.webhook_failures');
+SELECT has_table('maintenance', 'series', 'table maintenance.series');
+SELECT has_table('maintenance', 'series_deleted_occurrences', 'table maintenance.series_deleted_occurrences');
 SELECT has_table('maintenance', 'maintenance_reminders', 'table maintenance.maintenance_reminders');
 SELECT views_are('maintenance', ARRAY['maintenances_with_systems']);
 SELECT has_view('maintenance', 'maintenances_with_systems', 'view maintenance.maintenances_with_systems');
@@ -60,6 +63,10 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('maintenances', 'updated_at', 'timestamp with time zone', true, 'now()'),
     -- 0.2.0: a copy of maintenance_systems beside the status
     ('maintenances', 'system_ids', 'text[]', true, '{}'),
+    -- 0.4.0: an occurrence of a series, its original local start, changed on its own
+    ('maintenances', 'series_id', 'uuid', false, NULL),
+    ('maintenances', 'occurrence_start', 'timestamp without time zone', false, NULL),
+    ('maintenances', 'overridden', 'boolean', true, 'false'),
     -- 0.4.0: how many times start_at or end_at changed (iCalendar SEQUENCE)
     ('maintenances', 'schedule_changes', 'integer', true, '0'),
     -- 0.4.0: the leads of its reminders
@@ -91,6 +98,26 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('webhook_failures', 'last_error', 'text', true, NULL),
     ('webhook_failures', 'first_failed_at', 'timestamp with time zone', true, 'now()'),
     ('webhook_failures', 'failed_at', 'timestamp with time zone', true, 'now()'),
+    -- 0.4.0: recurring windows
+    ('series', 'id', 'uuid', true, 'gen_random_uuid()'),
+    ('series', 'title', 'text', true, NULL),
+    ('series', 'description', 'text', false, NULL),
+    ('series', 'suppress_notifications', 'boolean', true, 'false'),
+    ('series', 'system_ids', 'text[]', true, NULL),
+    ('series', 'rrule', 'text', true, NULL),
+    ('series', 'time_zone', 'text', true, NULL),
+    ('series', 'first_start', 'timestamp without time zone', true, NULL),
+    ('series', 'duration', 'interval', true, NULL),
+    ('series', 'exdates', 'timestamp without time zone[]', true, '{}'),
+    ('series', 'reminders', 'interval[]', true, '{}'),
+    ('series', 'created_at', 'timestamp with time zone', true, 'now()'),
+    ('series', 'updated_at', 'timestamp with time zone', true, 'now()'),
+    ('series', 'ended_at', 'timestamp with time zone', false, NULL),
+    ('series', 'rule_changed_at', 'timestamp with time zone', true, 'now()'),
+    ('series', 'materialized_through', 'timestamp with time zone', false, NULL),
+    ('series', 'materialize_at', 'timestamp with time zone', false, NULL),
+    ('series_deleted_occurrences', 'series_id', 'uuid', true, NULL),
+    ('series_deleted_occurrences', 'occurrence_start', 'timestamp without time zone', true, NULL),
     -- 0.4.0: the reminders of each start, to be sent or sent
     ('maintenance_reminders', 'maintenance_id', 'uuid', true, NULL),
     ('maintenance_reminders', 'start_at', 'timestamp with time zone', true, NULL),
@@ -98,7 +125,7 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('maintenance_reminders', 'remind_at', 'timestamp with time zone', true, NULL),
     ('maintenance_reminders', 'sent_at', 'timestamp with time zone', false, NULL);
 
--- Exactly these columns, in this order, per table (6 tests).
+-- Exactly these columns, in this order, per table (9 tests).
 SELECT is(
     ARRAY(SELECT a.attname FROM pg_attribute a
            WHERE a.attrelid = ('maintenance.' || t.tbl)::regclass AND a.attnum > 0 AND NOT a.attisdropped
@@ -127,13 +154,13 @@ BEGIN
 END
 $$;
 
--- 34 columns x 4 tests.
+-- 56 columns x 4 tests.
 SELECT pg_temp.column_ok(e) FROM expected_columns e ORDER BY e.ord;
 
 -- The view: MaintenanceWithSystems, the table's columns plus sorted system ids.
 SELECT columns_are('maintenance', 'maintenances_with_systems',
     ARRAY['id', 'title', 'description', 'suppress_notifications', 'status', 'start_at', 'end_at',
-          'created_at', 'updated_at', 'system_ids', 'reminders']);
+          'created_at', 'updated_at', 'system_ids', 'reminders', 'series_id']);
 SELECT col_type_is('maintenance', 'maintenances_with_systems', 'system_ids', 'text[]',
                    'maintenances_with_systems.system_ids is text[]');
 SELECT col_type_is('maintenance', 'maintenances_with_systems', 'status', 'maintenance.status',
@@ -158,14 +185,19 @@ SELECT col_is_unique('maintenance', 'maintenance_updates', 'position',
 
 SELECT fk_ok('maintenance', 'maintenance_systems', 'maintenance_id', 'maintenance', 'maintenances', 'id');
 SELECT fk_ok('maintenance', 'maintenance_updates', 'maintenance_id', 'maintenance', 'maintenances', 'id');
+SELECT fk_ok('maintenance', 'maintenances', 'series_id', 'maintenance', 'series', 'id');
+SELECT fk_ok('maintenance', 'series_deleted_occurrences', 'series_id', 'maintenance', 'series', 'id');
+-- A series is never deleted (deleteSeries ends it): its references need
+-- no cascade.
 SELECT is(
     ARRAY(SELECT format('%s %s', conrelid::regclass, confdeltype)
             FROM pg_constraint
            WHERE contype = 'f' AND connamespace = 'maintenance'::regnamespace
            ORDER BY conrelid::regclass::text),
     ARRAY['maintenance.maintenance_reminders c', 'maintenance.maintenance_systems c',
-          'maintenance.maintenance_updates c', 'maintenance.maintenance_windows c'],
-    'the schema has exactly four foreign keys, all ON DELETE CASCADE');
+          'maintenance.maintenance_updates c', 'maintenance.maintenance_windows c',
+          'maintenance.maintenances a', 'maintenance.series_deleted_occurrences a'],
+    'the schema has six foreign keys: the four of a maintenance''s rows ON DELETE CASCADE, the two to a series NO ACTION');
 
 -- The cascade, by deleting: one maintenance goes with its systems and
 -- updates, the other keeps its own.
@@ -216,8 +248,9 @@ SELECT set_eq(
           'events_channel_known',
           'event_consumers_name_not_blank', 'event_consumers_last_event_id_not_negative',
           'webhook_failures_attempts_check', 'webhook_failures_status_check',
-          'maintenance_windows_during_not_empty'],
-    'the check constraints are the eleven tested below and that of maintenance_windows (test/sql/coverage.sql)');
+          'maintenance_windows_during_not_empty',
+          'maintenances_occurrence_of_series', 'series_title_not_blank', 'series_system_ids_not_empty'],
+    'the check constraints are the fourteen tested below and that of maintenance_windows (test/sql/coverage.sql)');
 
 CREATE FUNCTION pg_temp.violates(stmt text, tbl text, con text, label text) RETURNS text
 LANGUAGE sql AS $$
@@ -281,6 +314,16 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, ur
 SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, url, attempts, last_status, last_error)
                           VALUES (1, 'http://h/', 1, 600, 'x')$$,
                         'webhook_failures', 'webhook_failures_status_check', 'an HTTP status over 599 is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.maintenances (title, start_at, end_at, occurrence_start)
+                          VALUES ('t', '2030-01-01Z', '2030-01-02Z', '2030-01-01 00:00')$$,
+                        'maintenances', 'maintenances_occurrence_of_series',
+                        'an original local start without a series is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.series (title, system_ids, rrule, time_zone, first_start, duration)
+                          VALUES (E' \t', '{db}', 'FREQ=DAILY', 'UTC', '2030-01-01 00:00', '1 hour')$$,
+                        'series', 'series_title_not_blank', 'a blank series title is refused');
+SELECT pg_temp.violates($$INSERT INTO maintenance.series (title, system_ids, rrule, time_zone, first_start, duration)
+                          VALUES ('t', '{}', 'FREQ=DAILY', 'UTC', '2030-01-01 00:00', '1 hour')$$,
+                        'series', 'series_system_ids_not_empty', 'a series without systems is refused');
 
 /* ---------------------------------------------------------------------
  * Indexes
@@ -288,7 +331,10 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.webhook_failures (event_id, ur
 
 SELECT indexes_are('maintenance', 'maintenances',
     ARRAY['maintenances_pkey', 'maintenances_due_to_start', 'maintenances_due_to_complete',
-          'maintenances_start_at', 'maintenances_active_systems', 'maintenances_suppressing_systems']);
+          'maintenances_start_at', 'maintenances_active_systems', 'maintenances_series_occurrence',
+          'maintenances_suppressing_systems']);
+SELECT indexes_are('maintenance', 'series',
+    ARRAY['series_pkey', 'series_materialize_at', 'series_created_at']);
 SELECT indexes_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_pkey', 'maintenance_systems_system_id']);
 SELECT indexes_are('maintenance', 'maintenance_updates',
@@ -323,6 +369,16 @@ SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
           'CREATE INDEX maintenances_suppressing_systems ON maintenance.maintenances USING gin (system_ids) '
           'WITH (fastupdate=off) WHERE ((status = ''in_progress''::maintenance.status) AND suppress_notifications)',
           'maintenances_suppressing_systems: GIN on system_ids of the in-progress rows that suppress notifications only');
+SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indexrelid = to_regclass('maintenance.maintenances_series_occurrence')),
+          'CREATE UNIQUE INDEX maintenances_series_occurrence ON maintenance.maintenances '
+          'USING btree (series_id, occurrence_start) WHERE (series_id IS NOT NULL)',
+          'maintenances_series_occurrence: an occurrence is unique per series and original local start');
+SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indexrelid = to_regclass('maintenance.series_materialize_at')),
+          'CREATE INDEX series_materialize_at ON maintenance.series USING btree (materialize_at) '
+          'WHERE ((ended_at IS NULL) AND (materialize_at IS NOT NULL))',
+          'series_materialize_at holds only the series that have occurrences to create');
 SELECT triggers_are('maintenance', 'maintenance_systems',
     ARRAY['maintenance_systems_sync_insert', 'maintenance_systems_sync_update',
           'maintenance_systems_sync_delete', 'maintenance_systems_sync_truncate',
@@ -334,8 +390,9 @@ SELECT is(
            WHERE indrelid = 'maintenance.maintenances'::regclass AND indpred IS NOT NULL
            ORDER BY 1),
     ARRAY['maintenance.maintenances_active_systems', 'maintenance.maintenances_due_to_complete',
-          'maintenance.maintenances_due_to_start', 'maintenance.maintenances_suppressing_systems'],
-    'only the two sweep indexes, the active systems index and the suppressing systems index are partial');
+          'maintenance.maintenances_due_to_start', 'maintenance.maintenances_series_occurrence',
+          'maintenance.maintenances_suppressing_systems'],
+    'only the two sweep indexes, the active systems index, the occurrence index and the suppressing systems index are partial');
 
 -- The planner uses them.  A realistic table: 10000 maintenances, 1% still
 -- scheduled, 1% in progress, the rest completed, each on two of 1000
@@ -510,7 +567,8 @@ SELECT set_eq(
     $$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'maintenance'$$,
     ARRAY['maintenance.maintenances', 'maintenance.maintenance_systems',
           'maintenance.maintenance_updates', 'maintenance.events', 'maintenance.event_consumers',
-          'maintenance.webhook_failures', 'maintenance.maintenance_updates_position_seq', 'maintenance.events_id_seq'],
+          'maintenance.webhook_failures', 'maintenance.series', 'maintenance.series_deleted_occurrences',
+          'maintenance.maintenance_updates_position_seq', 'maintenance.events_id_seq'],
     'pg_extension.extconfig holds every table and both sequences');
 SELECT is(
     (SELECT array_agg(DISTINCT c) FROM pg_extension, unnest(extcondition) AS c WHERE extname = 'maintenance'),
@@ -539,7 +597,12 @@ SELECT functions_are('maintenance', ARRAY[
     'under_maintenance', 'coverage_max_systems', 'coverage', 'coverage_json',
     'count_schedule_change', 'calendar_max_maintenances', 'calendar_rows', 'calendar',
     -- 0.4.0: reminders
-    'arm_reminders', 'duration_iso', 'rpc_duration', 'rpc_duration_array']);
+    'arm_reminders', 'duration_iso', 'rpc_duration', 'rpc_duration_array',
+    -- 0.4.0: recurring windows
+    'create_series', 'update_series', 'delete_series', 'get_series', 'list_series',
+    'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence',
+    'mark_overridden_occurrence', 'local_time_iso', 'series_json',
+    'rpc_local_time', 'rpc_local_time_array', 'rpc_integer', 'rpc_series']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
@@ -582,7 +645,7 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'c', 'stable'),
     ('maintenance.run_transitions(timestamp with time zone)',
      'as_of timestamp with time zone DEFAULT NULL::timestamp with time zone, '
-     'OUT started integer, OUT completed integer, OUT failed integer, OUT reminded integer',
+     'OUT started integer, OUT completed integer, OUT failed integer, OUT reminded integer, OUT created integer',
      'record', 'c', 'volatile'),
     ('maintenance.schedule_transitions(text)', 'schedule text DEFAULT ''* * * * *''::text', 'bigint',
      'plpgsql', 'volatile'),
@@ -600,7 +663,36 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
      'void', 'plpgsql', 'volatile'),
     ('maintenance.list_webhook_failures(text)', 'url text DEFAULT NULL::text',
      'SETOF maintenance.webhook_failures', 'sql', 'stable'),
-    ('maintenance.resolve_webhook_failure(bigint,text)', 'event_id bigint, url text', 'boolean', 'sql', 'volatile');
+    ('maintenance.resolve_webhook_failure(bigint,text)', 'event_id bigint, url text', 'boolean', 'sql', 'volatile'),
+    ('maintenance.create_series(text,text[],text,text,timestamp without time zone,interval,text,boolean,timestamp without time zone[],interval[])',
+     'title text, system_ids text[], rrule text, time_zone text, first_start timestamp without time zone, '
+     'duration interval, description text DEFAULT NULL::text, suppress_notifications boolean DEFAULT false, '
+     'exdates timestamp without time zone[] DEFAULT ''{}''::timestamp without time zone[], '
+     'reminders interval[] DEFAULT ''{}''::interval[]',
+     'maintenance.series', 'c', 'volatile'),
+    ('maintenance.update_series(uuid,text,text,boolean,text[],text,text,timestamp without time zone,interval,timestamp without time zone[],interval[],boolean)',
+     'id uuid, title text DEFAULT NULL::text, description text DEFAULT NULL::text, '
+     'suppress_notifications boolean DEFAULT NULL::boolean, system_ids text[] DEFAULT NULL::text[], '
+     'rrule text DEFAULT NULL::text, time_zone text DEFAULT NULL::text, '
+     'first_start timestamp without time zone DEFAULT NULL::timestamp without time zone, '
+     'duration interval DEFAULT NULL::interval, '
+     'exdates timestamp without time zone[] DEFAULT NULL::timestamp without time zone[], '
+     'reminders interval[] DEFAULT NULL::interval[], clear_description boolean DEFAULT false',
+     'maintenance.series', 'c', 'volatile'),
+    ('maintenance.delete_series(uuid)', 'id uuid', 'boolean', 'c', 'volatile'),
+    ('maintenance.get_series(uuid)', 'id uuid', 'maintenance.series', 'sql', 'stable'),
+    ('maintenance.list_series(text)', 'system_id text DEFAULT NULL::text', 'SETOF maintenance.series', 'sql', 'stable'),
+    ('maintenance.get_series_occurrences(uuid)', 'series_id uuid',
+     'SETOF maintenance.maintenances_with_systems', 'sql', 'stable'),
+    ('maintenance.preview_series(text,text,timestamp without time zone,interval,timestamp without time zone[],timestamp with time zone,integer)',
+     'rrule text, time_zone text, first_start timestamp without time zone, duration interval, '
+     'exdates timestamp without time zone[] DEFAULT ''{}''::timestamp without time zone[], '
+     'from_time timestamp with time zone DEFAULT NULL::timestamp with time zone, count integer DEFAULT 10',
+     'TABLE(start_at timestamp with time zone, end_at timestamp with time zone)', 'c', 'stable'),
+    ('maintenance.preview_series(uuid,timestamp with time zone,integer)',
+     'id uuid, from_time timestamp with time zone DEFAULT NULL::timestamp with time zone, count integer DEFAULT 10',
+     'TABLE(start_at timestamp with time zone, end_at timestamp with time zone)', 'sql', 'stable'),
+    ('maintenance.series_json(maintenance.series)', 's maintenance.series', 'jsonb', 'sql', 'immutable');
 
 CREATE FUNCTION pg_temp.function_ok(e expected_functions) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
@@ -618,7 +710,7 @@ BEGIN
 END
 $$;
 
--- 21 functions x 5 tests.
+-- 30 functions x 5 tests.
 SELECT pg_temp.function_ok(e) FROM expected_functions e ORDER BY e.ord;
 
 /* ---------------------------------------------------------------------
@@ -634,8 +726,10 @@ SELECT set_eq(
           'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids',
           'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
           'under_maintenance', 'coverage', 'calendar_rows', 'calendar',
-          'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems', 'arm_reminders'],
-    'the SECURITY DEFINER functions are the API reads (rpc''s too) and writes, the event consumers'' and webhook listeners'' functions and the triggers that keep maintenances.system_ids, maintenance_windows and maintenance_reminders');
+          'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems', 'arm_reminders',
+          'create_series', 'update_series', 'delete_series', 'get_series', 'list_series',
+          'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence'],
+    'the SECURITY DEFINER functions are the API reads (rpc''s too) and writes, the event consumers'' and webhook listeners'' functions, the triggers that keep maintenances.system_ids, maintenance_windows and maintenance_reminders, and that which remembers deleted occurrences');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p

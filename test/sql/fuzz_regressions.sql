@@ -87,7 +87,7 @@ SELECT maintenance.get_event(9223372036854775807) IS NULL AS no_event,
 SELECT label, pg_temp.try(stmt) AS outcome FROM (VALUES
   ('iso_time: infinity', $$SELECT maintenance.iso_time('infinity')$$),
   ('iso_time: -infinity', $$SELECT maintenance.iso_time('-infinity')$$),
-  ('maintenance_json: infinite start', $$SELECT maintenance.maintenance_json(ROW(gen_random_uuid(), '', NULL, NULL, 'cancelled', 'infinity', '-infinity', NULL, now(), '{NULL,""}', NULL)::maintenance.maintenances_with_systems)$$),
+  ('maintenance_json: infinite start', $$SELECT maintenance.maintenance_json(ROW(gen_random_uuid(), '', NULL, NULL, 'cancelled', 'infinity', '-infinity', NULL, now(), '{NULL,""}', NULL, NULL)::maintenance.maintenances_with_systems)$$),
   ('update_json: infinite created_at', $$SELECT maintenance.update_json(ROW(gen_random_uuid(), NULL, '', 'completed', 'infinity', E'\x02', -1)::maintenance.maintenance_updates)$$),
   ('event_envelope: -infinity', $$SELECT maintenance.event_envelope(ROW(-1, '-infinity', 'nowhere', '', '[1, 2]', '0')::maintenance.events)$$),
   ('prune: 178000000 years', $$SELECT maintenance.prune_events('178000000 years')$$)
@@ -105,7 +105,7 @@ SELECT t, maintenance.iso_time(t::timestamptz) FROM (VALUES
 -- The JSON helpers given rows of nulls (the fuzzer's ROW(NULL, ...)): a
 -- maintenance without an id is JSON null, as getMaintenance answers for an
 -- unknown id; an update or an event keeps its required fields, as null.
-SELECT maintenance.maintenance_json(ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::maintenance.maintenances_with_systems);
+SELECT maintenance.maintenance_json(ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::maintenance.maintenances_with_systems);
 SELECT maintenance.update_json(ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL)::maintenance.maintenance_updates);
 SELECT maintenance.event_envelope(ROW(NULL, NULL, NULL, NULL, NULL, NULL)::maintenance.events);
 SELECT maintenance.maintenance_json(NULL) IS NULL AS null_row, maintenance.update_json(NULL) IS NULL AS null_update;

@@ -1,8 +1,9 @@
 -- read_json: the JSON that rpc's reads build in C (src/read_json.c, through
 -- maintenance.rpc_read) is the JSON of maintenance_json() for the same row,
 -- and both are, to the byte, what the SQL expression of MaintenanceWithSystems
--- gives (README "The JSON entry point": description and reminders left out
--- when absent), for maintenances with and without each optional member.
+-- gives (README "The JSON entry point": description, reminders and seriesId
+-- left out when absent), for maintenances with and without each
+-- optional member.
 CREATE EXTENSION maintenance;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
@@ -28,6 +29,8 @@ RETURNS jsonb LANGUAGE sql AS $$
                 ELSE jsonb_build_object('reminders',
                          (SELECT jsonb_agg(maintenance.duration_iso(r.lead) ORDER BY r.i)
                             FROM unnest(m.reminders) WITH ORDINALITY AS r(lead, i))) END
+        || CASE WHEN m.series_id IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('seriesId', m.series_id) END
     END
 $$;
 
@@ -46,6 +49,11 @@ SELECT count(*) AS created FROM (
     UNION ALL
     SELECT maintenance.create_maintenance('reminded', now() + interval '7 days', now() + interval '8 days', '{rj}',
                suppress_notifications => true, reminders => '{PT5M}')) c;
+-- Two occurrences of a series (seriesId), with its description and reminder.
+SELECT s.title AS series
+  FROM maintenance.create_series('series', '{rj}', 'FREQ=DAILY;COUNT=2', 'UTC',
+           date_trunc('minute', (now() + interval '10 days') AT TIME ZONE 'UTC'), interval '1 hour',
+           description => 'weekly', reminders => '{PT10M}') s;
 SELECT count(*) AS updates
   FROM maintenance.maintenances m,
        LATERAL maintenance.add_update(m.id, 'heads up') u
