@@ -11,6 +11,8 @@ OBJS = \
 	src/store.o \
 	src/ical_calendar.o \
 	src/ical_recur.o \
+	src/ical_series.o \
+	src/ical_timezone.o \
 	src/json.o \
 	src/maintenance.o \
 	src/launcher.o \
@@ -69,7 +71,8 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
 	-DMAINTENANCE_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror
 # libical (Debian libical-dev): src/ical_calendar.c builds and serializes the
-# iCalendar; src/ical_recur.c wraps its recurrence rules.
+# iCalendar (series in src/ical_series.c, their zones in src/ical_timezone.c);
+# src/ical_recur.c wraps its recurrence rules.
 SHLIB_LINK += -lical
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -5,7 +5,8 @@
 #   scripts/demo.sh --quick    the same, but pg_cron's transitions are run
 #                              by hand with maintenance.run_transitions(as_of => ...)
 # Both go on with the background worker starting and completing a window on
-# the second (about 10 s), a reminder sent on the second, maintenance time for SLAs (coverage), the
+# the second (about 10 s), a reminder sent on the second, a weekly series
+# across DST, maintenance time for SLAs (coverage), the
 # calendar feed, and signed webhooks (maintenance-listen --webhook to a
 # receiver that checks each signature itself).
 #
@@ -309,6 +310,33 @@ sql -d demo_worker -c "SELECT jsonb_pretty(payload) FROM maintenance.events
 	WHERE name = 'maintenance.notification' AND payload ->> 'event' = 'reminder'
 	ORDER BY id LIMIT 1" | sed 's/^/      /'
 
+step "Recurring windows: a weekly series in Europe/Berlin, right across DST"
+S1=$(sql -c "SELECT id FROM maintenance.create_series(
+	title => 'Patch night', system_ids => '{db,api}',
+	rrule => 'FREQ=WEEKLY;BYDAY=SU', time_zone => 'Europe/Berlin',
+	first_start => date_trunc('week', now() AT TIME ZONE 'Europe/Berlin') + interval '6 days 2 hours',
+	duration => '2 hours', reminders => '{P1D}')")
+note "create_series(rrule => 'FREQ=WEEKLY;BYDAY=SU', time_zone => 'Europe/Berlin', first_start => Sunday 02:00, duration => '2 hours') -> $S1"
+note "its occurrences up to the horizon (maintenance.series_horizon = $(sql -c 'SHOW maintenance.series_horizon')) are ordinary maintenances:"
+table -c "SELECT to_char(start_at AT TIME ZONE 'Europe/Berlin', 'Dy YYYY-MM-DD HH24:MI') AS local_start,
+	                 start_at, status, system_ids, reminders
+	            FROM maintenance.get_series_occurrences('$S1')"
+note "each creation emits the events of create_maintenance (the hooks shown; signals and notifications too):"
+show_events | grep -v 'maintenance_signal\|maintenance_notification'
+note "02:00 Berlin time is 01:00 UTC in winter and 00:00 UTC in summer; on 28 March 2027 02:00 does not exist"
+note "(clocks go from 02:00 to 03:00): that window starts at 03:00, 01:00 UTC, as RFC 5545 says:"
+table -c "SELECT start_at, end_at, to_char(start_at AT TIME ZONE 'Europe/Berlin', 'HH24:MI') AS local
+	            FROM maintenance.preview_series('$S1', from_time => '2027-03-20', count => 3)"
+note "and a 02:30 start that night is read with the offset from before the gap: 03:30:"
+table -c "SELECT start_at, to_char(start_at AT TIME ZONE 'Europe/Berlin', 'HH24:MI') AS local
+	            FROM maintenance.preview_series('FREQ=YEARLY', 'Europe/Berlin', '2027-03-28 02:30', '1 hour', count => 1)"
+O2=$(sql -c "SELECT id FROM maintenance.get_series_occurrences('$S1') ORDER BY start_at OFFSET 1 LIMIT 1")
+IFS='|' read -r O2_START O2_END <<<"$(sql -F '|' -c "SELECT quote_literal(start_at + interval '1 hour'), quote_literal(end_at + interval '1 hour')
+	FROM maintenance.maintenances WHERE id = '$O2'")"
+sql -c "SELECT 1 FROM maintenance.update_maintenance('$O2', start_at => $O2_START, end_at => $O2_END)" >/dev/null
+note "the second occurrence moved an hour later on its own (update_maintenance): editing the series"
+note "later leaves it alone, and the calendar below shows it as an override (RECURRENCE-ID)"
+
 step "Maintenance time for SLAs: maintenance.coverage() and under_maintenance()"
 note "from each maintenance's timeline (in_progress until completed or cancelled), overlaps merged:"
 table -c "SELECT system_id, seconds, ranges
@@ -327,7 +355,14 @@ sql -c "SELECT jsonb_pretty(maintenance.rpc('getCoverage', jsonb_build_object(
 
 step "The calendar feed: maintenance.calendar() (RFC 5545, built with libical)"
 note "what a calendar client subscribes to (SELECT maintenance.calendar(ARRAY['db', 'api', 'edge'])):"
-sql -c "SELECT maintenance.calendar(ARRAY['db', 'api', 'edge'])" | tr -d '\r' | sed 's/^/      /'
+# The VTIMEZONE lists every change of the next ten years: shown as a count.
+sql -c "SELECT maintenance.calendar(ARRAY['db', 'api', 'edge'])" | tr -d '\r' |
+	awk '/^BEGIN:VTIMEZONE/ { tz = 1; n = 0 }
+	     tz && /^BEGIN:(STANDARD|DAYLIGHT)/ { n++ }
+	     tz && /^TZID:/ { id = $0 }
+	     /^END:VTIMEZONE/ { tz = 0; print "BEGIN:VTIMEZONE"; print id;
+	                        print "  (" n " STANDARD/DAYLIGHT observances, one per change)"; print; next }
+	     !tz' | sed 's/^/      /'
 
 step "Signed webhooks: maintenance-listen --webhook (Standard Webhooks, HMAC-SHA256)"
 WEBHOOK_SECRET_FILE=$LIB_LOGDIR/webhook-secrets

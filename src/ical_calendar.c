@@ -2,7 +2,8 @@
  *
  * ical_calendar.c
  *	  maintenance.calendar(): the maintenances as an RFC 5545 iCalendar,
- *	  built and serialized by libical.
+ *	  built and serialized by libical; one-off maintenances here, series
+ *	  in ical_series.c.
  *
  * libical allocates with malloc and keeps its own error state (icalerrno).
  * Everything it allocates for one call hangs off one IcalHolder, whose
@@ -11,11 +12,9 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "maintenance.h"
+#include "ical_calendar.h"
 
 #include <stdlib.h>
-
-#include <libical/ical.h>
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -35,20 +34,6 @@ typedef struct IcalHolder
 	char	   *text;			/* icalcomponent_as_ical_string_r's result */
 } IcalHolder;
 
-/* The columns of maintenance.calendar_rows(), in its order. */
-enum
-{
-	ICAL_COL_ID = 1,
-	ICAL_COL_TITLE,
-	ICAL_COL_DESCRIPTION,
-	ICAL_COL_STATUS,
-	ICAL_COL_START_AT,
-	ICAL_COL_END_AT,
-	ICAL_COL_UPDATED_AT,
-	ICAL_COL_SCHEDULE_CHANGES,
-	ICAL_COL_SYSTEM_IDS
-};
-
 static void
 ical_holder_free(void *arg)
 {
@@ -65,7 +50,7 @@ ical_holder_free(void *arg)
  * A NULL from libical is out of memory or an invalid value; icalerrno says
  * which.
  */
-static void *
+void *
 ical_check(void *result, const char *what)
 {
 	if (result == NULL || icalerrno != ICAL_NO_ERROR)
@@ -78,14 +63,24 @@ ical_check(void *result, const char *what)
 	return result;
 }
 
-static void
+void
 ical_add(icalcomponent *parent, icalproperty *property, const char *what)
 {
 	icalcomponent_add_property(parent, ical_check(property, what));
 }
 
+/* A property with a local time, in zone (TZID). */
+icalproperty *
+ical_add_zoned(icalcomponent *parent, icalproperty *property, const char *zone,
+			   const char *what)
+{
+	ical_add(parent, property, what);
+	icalproperty_add_parameter(property, ical_check(icalparameter_new_tzid(zone), what));
+	return property;
+}
+
 /* A UTC DATE-TIME (seconds: iCalendar has no fractions). */
-static struct icaltimetype
+struct icaltimetype
 ical_utc_time(TimestampTz ts)
 {
 	return icaltime_from_timet_with_zone(timestamptz_to_time_t(ts), 0,
@@ -124,26 +119,42 @@ ical_add_categories(icalcomponent *event, HeapTuple row, TupleDesc desc)
 					 "CATEGORIES");
 }
 
-/* The VEVENT of a one-off maintenance. */
-static void
-ical_add_event(icalcomponent *calendar, HeapTuple row, TupleDesc desc)
+/*
+ * A VEVENT with its UID and DTSTAMP, added to the calendar (which owns it
+ * from here on, so that it is freed with it).
+ */
+icalcomponent *
+ical_new_event(icalcomponent *calendar, const char *uid, HeapTuple row, TupleDesc desc)
 {
 	icalcomponent *event = ical_check(icalcomponent_new_vevent(), "VEVENT");
-	char	   *description = SPI_getvalue(row, desc, ICAL_COL_DESCRIPTION);
-	char	   *status = SPI_getvalue(row, desc, ICAL_COL_STATUS);
-	bool		isnull;
-	struct icaltimetype modified = ical_utc_time(ical_row_time(row, desc, ICAL_COL_UPDATED_AT));
 
-	/* Owned by the calendar from here on, so freed with it. */
 	icalcomponent_add_component(calendar, event);
-
-	ical_add(event, icalproperty_new_uid(SPI_getvalue(row, desc, ICAL_COL_ID)), "UID");
+	ical_add(event, icalproperty_new_uid(uid), "UID");
 	/* A published calendar (no METHOD): DTSTAMP is the last revision. */
-	ical_add(event, icalproperty_new_dtstamp(modified), "DTSTAMP");
+	ical_add(event, icalproperty_new_dtstamp(ical_utc_time(ical_row_time(row, desc,
+																		 ICAL_COL_UPDATED_AT))),
+			 "DTSTAMP");
+	return event;
+}
+
+/* DTSTART and DTEND in UTC. */
+void
+ical_add_window(icalcomponent *event, HeapTuple row, TupleDesc desc)
+{
 	ical_add(event, icalproperty_new_dtstart(ical_utc_time(ical_row_time(row, desc, ICAL_COL_START_AT))),
 			 "DTSTART");
 	ical_add(event, icalproperty_new_dtend(ical_utc_time(ical_row_time(row, desc, ICAL_COL_END_AT))),
 			 "DTEND");
+}
+
+/* SUMMARY, DESCRIPTION, STATUS, SEQUENCE, LAST-MODIFIED and CATEGORIES. */
+void
+ical_describe_event(icalcomponent *event, HeapTuple row, TupleDesc desc)
+{
+	char	   *description = SPI_getvalue(row, desc, ICAL_COL_DESCRIPTION);
+	char	   *status = SPI_getvalue(row, desc, ICAL_COL_STATUS);
+	bool		isnull;
+
 	ical_add(event, icalproperty_new_summary(SPI_getvalue(row, desc, ICAL_COL_TITLE)), "SUMMARY");
 	if (description != NULL)
 		ical_add(event, icalproperty_new_description(description), "DESCRIPTION");
@@ -154,10 +165,35 @@ ical_add_event(icalcomponent *calendar, HeapTuple row, TupleDesc desc)
 																		  ICAL_COL_SCHEDULE_CHANGES,
 																		  &isnull))),
 			 "SEQUENCE");
-	ical_add(event, icalproperty_new_lastmodified(modified), "LAST-MODIFIED");
+	ical_add(event, icalproperty_new_lastmodified(ical_utc_time(ical_row_time(row, desc,
+																			  ICAL_COL_UPDATED_AT))),
+			 "LAST-MODIFIED");
 	ical_add_categories(event, row, desc);
 }
 
+/* The VEVENT of a one-off maintenance. */
+static void
+ical_add_event(icalcomponent *calendar, HeapTuple row, TupleDesc desc)
+{
+	icalcomponent *event = ical_new_event(calendar, SPI_getvalue(row, desc, ICAL_COL_ID),
+										  row, desc);
+
+	ical_add_window(event, row, desc);
+	ical_describe_event(event, row, desc);
+}
+
+/* Refuses (22023) a calendar of more than calendar_max_maintenances() VEVENTs. */
+void
+ical_check_size(int64 events)
+{
+	Datum		arg = Int64GetDatum(events);
+
+	if (SPI_execute_with_args("SELECT maintenance.calendar_check_size($1)",
+							  1, (Oid[]) {INT8OID}, &arg, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the size of the calendar");
+}
+
+/* The one-off maintenances, then the series. */
 static void
 ical_add_events(IcalHolder *holder, Datum *args, const bool *argnulls)
 {
@@ -178,6 +214,7 @@ ical_add_events(IcalHolder *holder, Datum *args, const bool *argnulls)
 		CHECK_FOR_INTERRUPTS();
 		ical_add_event(holder->calendar, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
 	}
+	ical_add_series(holder->calendar, args, argnulls, (int64) SPI_processed);
 	SPI_finish();
 }
 

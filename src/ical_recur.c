@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * ical_recur.c
- *	  The only file that calls libical: parse an RFC 5545 RRULE and iterate
- *	  its local start times.
+ *	  libical's recurrence rules: parse an RFC 5545 RRULE and iterate its
+ *	  local start times (the calendar, ical_calendar.c, builds iCalendar
+ *	  text with libical too).
  *
  *	  libical allocates with malloc and reports errors through icalerrno.
  *	  Every libical call is made here, between icalerror_clear_errno() and a
@@ -16,9 +17,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "series.h"
-
-#include <libical/ical.h>
+#include "ical_calendar.h"
 
 #include "utils/datetime.h"
 #include "utils/memutils.h"
@@ -153,6 +152,16 @@ recur_parse(const char *rrule, const char *field)
 	return r;
 }
 
+/*
+ * The rule as libical holds it, for an RRULE property: without UNTIL,
+ * which the caller writes back from recur_until() as it needs it.
+ */
+struct icalrecurrencetype
+recur_icalrecurrence(const RecurRule *rule)
+{
+	return rule->recur;
+}
+
 bool
 recur_has_count(const RecurRule *rule)
 {
@@ -165,7 +174,8 @@ recur_until(const RecurRule *rule)
 	return &rule->until;
 }
 
-static struct icaltimetype
+/* A local (floating) DATE-TIME. */
+struct icaltimetype
 recur_ical_time(Timestamp local)
 {
 	struct icaltimetype t = icaltime_null_time();

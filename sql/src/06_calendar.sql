@@ -38,8 +38,29 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$ SELECT 10000 $$;
 
--- The maintenances of a calendar, in start order: those touching any of the
--- systems (all when null) whose planned window overlaps [since, until).
+-- The bound of a calendar: one-off maintenances, series and changed
+-- occurrences (each a VEVENT) together.
+CREATE FUNCTION maintenance.calendar_check_size(events bigint)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    IF calendar_check_size.events > maintenance.calendar_max_maintenances() THEN
+        RAISE EXCEPTION 'a calendar must not hold more than % maintenances', maintenance.calendar_max_maintenances()
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Ask for fewer systems or a shorter time (since, until).';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION maintenance.calendar_check_size(bigint) IS
+    'refuses (22023) a calendar of more VEVENTs than calendar_max_maintenances()';
+
+-- The one-off maintenances of a calendar, in start order: those touching
+-- any of the systems (all when null) whose planned window overlaps [since,
+-- until).  Occurrences of series are there through their series
+-- (calendar_series_rows, calendar_override_rows).
 CREATE FUNCTION maintenance.calendar_rows(asked_systems text[], since timestamptz, until timestamptz)
 RETURNS TABLE (id uuid, title text, description text, status maintenance.status,
                start_at timestamptz, end_at timestamptz, updated_at timestamptz,
@@ -61,7 +82,8 @@ BEGIN
         picked := ARRAY(
             SELECT m.id
               FROM maintenance.maintenances m
-             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+             WHERE m.series_id IS NULL
+               AND (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
                AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
              ORDER BY m.start_at, m.id
              LIMIT maintenance.calendar_max_maintenances() + 1);
@@ -72,16 +94,13 @@ BEGIN
                       FROM maintenance.maintenance_systems s
                      WHERE s.system_id = ANY (calendar_rows.asked_systems)) AS asked
               JOIN maintenance.maintenances m ON m.id = asked.maintenance_id
-             WHERE (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
+             WHERE m.series_id IS NULL
+               AND (calendar_rows.until IS NULL OR m.start_at < calendar_rows.until)
                AND (calendar_rows.since IS NULL OR m.end_at > calendar_rows.since)
              ORDER BY m.start_at, m.id
              LIMIT maintenance.calendar_max_maintenances() + 1);
     END IF;
-    IF cardinality(picked) > maintenance.calendar_max_maintenances() THEN
-        RAISE EXCEPTION 'a calendar must not hold more than % maintenances', maintenance.calendar_max_maintenances()
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Ask for fewer systems or a shorter time (since, until).';
-    END IF;
+    PERFORM maintenance.calendar_check_size(cardinality(picked));
     RETURN QUERY
         SELECT m.id, m.title, m.description, m.status, m.start_at, m.end_at, m.updated_at,
                m.schedule_changes, m.system_ids

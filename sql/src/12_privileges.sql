@@ -28,6 +28,7 @@ GRANT EXECUTE ON FUNCTION
     maintenance.coverage(text[], tstzrange),
     maintenance.coverage_json(text[], timestamptz, timestamptz),
     maintenance.calendar_max_maintenances(),
+    maintenance.calendar_check_size(bigint),
     maintenance.calendar_rows(text[], timestamptz, timestamptz),
     maintenance.calendar(text[], timestamptz, timestamptz),
     maintenance.rpc_field(jsonb, text, text, boolean),

@@ -20,7 +20,7 @@
 --
 -- The roles are created inside the transaction and roll back with it.
 BEGIN;
-SELECT plan(206);
+SELECT plan(207);
 
 /* ---------------------------------------------------------------------
  * What PUBLIC has, read from the catalogs.
@@ -73,6 +73,7 @@ SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot exe
         'maintenance.refresh_windows_of_update()',
         'maintenance.refresh_windows_of_systems()',
         'maintenance.count_schedule_change()',
+        'maintenance.count_rule_change()',
         'maintenance.arm_reminders()',
         'maintenance.create_series(text,text[],text,text,timestamp,interval,text,boolean,timestamp[],interval[])',
         'maintenance.update_series(uuid,text,text,boolean,text[],text,text,timestamp,interval,timestamp[],interval[],boolean)',

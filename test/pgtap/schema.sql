@@ -5,7 +5,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(526);
+SELECT plan(530);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -116,6 +116,7 @@ INSERT INTO expected_columns (tbl, col, type, not_null, dflt) VALUES
     ('series', 'rule_changed_at', 'timestamp with time zone', true, 'now()'),
     ('series', 'materialized_through', 'timestamp with time zone', false, NULL),
     ('series', 'materialize_at', 'timestamp with time zone', false, NULL),
+    ('series', 'rule_changes', 'integer', true, '0'),
     ('series_deleted_occurrences', 'series_id', 'uuid', true, NULL),
     ('series_deleted_occurrences', 'occurrence_start', 'timestamp without time zone', true, NULL),
     -- 0.4.0: the reminders of each start, to be sent or sent
@@ -595,14 +596,16 @@ SELECT functions_are('maintenance', ARRAY[
     -- 0.4.0: maintenance time for SLAs, the calendar
     'window_key', 'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems',
     'under_maintenance', 'coverage_max_systems', 'coverage', 'coverage_json',
-    'count_schedule_change', 'calendar_max_maintenances', 'calendar_rows', 'calendar',
+    'count_schedule_change', 'calendar_max_maintenances', 'calendar_check_size', 'calendar_rows', 'calendar',
     -- 0.4.0: reminders
     'arm_reminders', 'duration_iso', 'rpc_duration', 'rpc_duration_array',
     -- 0.4.0: recurring windows
     'create_series', 'update_series', 'delete_series', 'get_series', 'list_series',
     'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence',
     'mark_overridden_occurrence', 'local_time_iso', 'series_json',
-    'rpc_local_time', 'rpc_local_time_array', 'rpc_integer', 'rpc_series']);
+    'rpc_local_time', 'rpc_local_time_array', 'rpc_integer', 'rpc_series',
+    -- 0.4.0: series in the calendar
+    'count_rule_change', 'calendar_series_rows', 'calendar_override_rows']);
 
 CREATE TEMP TABLE expected_functions (
     fn text PRIMARY KEY,		-- regprocedure text
@@ -728,7 +731,8 @@ SELECT set_eq(
           'under_maintenance', 'coverage', 'calendar_rows', 'calendar',
           'refresh_windows', 'refresh_windows_of_update', 'refresh_windows_of_systems', 'arm_reminders',
           'create_series', 'update_series', 'delete_series', 'get_series', 'list_series',
-          'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence'],
+          'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence',
+          'calendar_series_rows', 'calendar_override_rows'],
     'the SECURITY DEFINER functions are the API reads (rpc''s too) and writes, the event consumers'' and webhook listeners'' functions, the triggers that keep maintenances.system_ids, maintenance_windows and maintenance_reminders, and that which remembers deleted occurrences');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
