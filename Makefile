@@ -17,6 +17,10 @@ OBJS = \
 	src/maintenance.o \
 	src/launcher.o \
 	src/limits.o \
+	src/read_json.o \
+	src/reads.o \
+	src/rpc.o \
+	src/rpc_input.o \
 	src/series.o \
 	src/series_materialize.o \
 	src/series_preview.o \

@@ -16,13 +16,16 @@
 
 const fs = require('fs');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { pgbench } = require('./pgbench');
+const { reads, suppressionScaling } = require('./reads');
+const { delivery, listeners } = require('./delivery');
 
 const clientDir = path.join(__dirname, '..', 'test', 'client', 'node_modules');
 const { Client } = require(path.join(clientDir, 'pg'));
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const DB = process.env.BENCH_DB || 'bench';
+const SMALL_DB = process.env.BENCH_SMALL_DB || `${DB}_small`; // the reads' small size
 const LOG = process.env.BENCH_LOG;
 const OUT = process.env.BENCH_OUT || '/dev/stdout';
 const SIZES = QUICK ? [10000, 100000] : [100000, 1000000];
@@ -34,6 +37,8 @@ const T = new Date('2030-01-01T00:00:00Z');
 const T_SMALL = new Date(T.getTime() - 3600e3 + 720e3);
 const T_EMPTY = new Date(T.getTime() - 2 * 3600e3);
 const BULK_SYSTEMS = 1000;
+// in progress with suppress_notifications, ending long after T: the sweep never moves them
+const SUPPRESSING = QUICK ? 400 : 4000;
 const PGBENCH_SECONDS = QUICK ? 2 : 5;
 
 const results = { config: { sizes: SIZES, d: D, dSmall: D_SMALL, reps: REPS, quick: QUICK }, sweep: {} };
@@ -46,8 +51,8 @@ function now() {
 	return Number(process.hrtime.bigint()) / 1e6; // ms
 }
 
-async function connect() {
-	const c = new Client({ database: DB });
+async function connect(database = DB) {
+	const c = new Client({ database });
 	await c.connect();
 	c.on('notice', () => {});
 	return c;
@@ -352,7 +357,7 @@ async function bulk(c) {
 	}
 	c.on('notice', onNotice);
 	await c.query('SELECT count(*) FROM maintenance.get_bulk_maintenances_for_systems($1)', [ids]);
-	const bulkPlan = notices.filter((n) => n.includes('Query Text: \n    SELECT asked.system_id')).join('\n');
+	const bulkPlan = notices.filter((n) => n.includes('SELECT asked.system_id')).join('\n');
 	notices.length = 0;
 	await c.query('SELECT count(*) FROM maintenance.get_maintenances_for_system($1)', [ids[0]]);
 	const eachPlan = notices.filter((n) => n.includes('WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]')).join('\n');
@@ -373,23 +378,13 @@ async function bulk(c) {
  * add_update throughput with pgbench
  * ---------------------------------------------------------------- */
 
-function pgbench(script, seconds, targets) {
-	const r = spawnSync('pgbench', ['-n', '-M', 'prepared', '-c', '2', '-j', '2', '-T', String(seconds),
-		'-D', `targets=${targets}`, '-f', path.join(__dirname, script), DB], { encoding: 'utf8' });
-	if (r.status !== 0) throw new Error(`pgbench ${script} failed: ${r.stderr}`);
-	const m = r.stdout.match(/tps = ([\d.]+) \(without initial connection time\)/);
-	const lat = r.stdout.match(/latency average = ([\d.]+) ms/);
-	const n = r.stdout.match(/number of transactions actually processed: (\d+)/);
-	return { tps: Number(m[1]), latencyMs: Number(lat[1]), transactions: Number(n[1]) };
-}
-
 async function addUpdate(c) {
 	const targets = Number((await c.query('SELECT count(*) AS n FROM bench.targets')).rows[0].n);
 	const res = { targets, extension: [], floor: [] };
 	for (let i = 0; i < (QUICK ? 1 : 3); i++) {
 		for (const [name, script] of [['extension', 'add_update.pgbench'], ['floor', 'add_update_floor.pgbench']]) {
 			await c.query('CHECKPOINT');
-			const r = pgbench(script, PGBENCH_SECONDS, targets);
+			const r = pgbench(script, PGBENCH_SECONDS, { targets });
 			res[name].push(r);
 			log(`pgbench ${name}: ${JSON.stringify(r)}`);
 		}
@@ -411,34 +406,71 @@ async function grow(c, n) {
 	return ms;
 }
 
+// BENCH_PARTS (bench.sh's arguments): sweep (sweeps, empty sweep, memory,
+// bulk, add_update), reads (the reads against inline queries, the
+// suppression check at both sizes), events (delivery, idle listeners).
+const PARTS = (process.env.BENCH_PARTS || 'sweep reads events').split(/[\s,]+/).filter(Boolean);
+const READ_ROUNDS = QUICK ? 1 : 3;
+const READ_SECONDS = QUICK ? 1 : 3;
+
 async function main() {
 	const c = await connect();
+	results.parts = PARTS;
 	results.server = (await c.query('SELECT version() AS v')).rows[0].v;
 	results.settings = (await c.query(`SELECT name, setting, unit FROM pg_settings
 		WHERE name IN ('shared_buffers', 'max_wal_size', 'synchronous_commit', 'fsync', 'autovacuum',
-		               'checkpoint_timeout', 'full_page_writes', 'wal_level', 'jit')`)).rows;
+		               'checkpoint_timeout', 'full_page_writes', 'wal_level', 'jit', 'track_commit_timestamp')`)).rows;
 	results.load = {};
+	const has = (part) => PARTS.includes(part);
+	// the events alone need no table of a million rows
+	const sizes = has('sweep') || has('reads') ? SIZES : SIZES.slice(0, 1);
 
-	// the due rows first, then the table grows around them
+	// the due rows and the suppressing ones first, then the table grows around them
 	await c.query('SET session_replication_role = replica');
 	await c.query('CALL bench.add_due($1)', [D]);
+	await c.query('CALL bench.add_suppressing($1)', [SUPPRESSING]);
 	await c.query('RESET session_replication_role');
-	for (const n of SIZES) {
+	for (const n of sizes) {
 		results.load[n] = await grow(c, n);
-		results.sweep[n] = await sweepAt(c, n);
-		results.emptyAt = results.emptyAt || {};
-		results.emptyAt[n] = await emptySweep(c, false);
-		log(`N=${n} empty sweep: client median ${results.emptyAt[n].clientMedianMs.toFixed(3)} ms, server median ${results.emptyAt[n].serverMedianMs.toFixed(3)} ms`);
+		if (has('sweep')) {
+			results.sweep[n] = await sweepAt(c, n);
+			results.emptyAt = results.emptyAt || {};
+			results.emptyAt[n] = await emptySweep(c, false);
+			log(`N=${n} empty sweep: client median ${results.emptyAt[n].clientMedianMs.toFixed(3)} ms, server median ${results.emptyAt[n].serverMedianMs.toFixed(3)} ms`);
+		}
 	}
-	results.empty = await emptySweep(c, true);
-	results.memory = await memory(c);
-	results.bulk = await bulk(c);
+	if (has('reads')) {
+		// the same data at the small size in a database of its own (bench.sh)
+		const small = await connect(SMALL_DB);
+		await small.query('SET session_replication_role = replica');
+		await small.query('CALL bench.add_due($1)', [D]);
+		await small.query('CALL bench.add_suppressing($1)', [SUPPRESSING]);
+		await small.query('RESET session_replication_role');
+		await grow(small, SIZES[0]);
+		await small.end();
+		results.suppression = suppressionScaling({ n: SIZES[0], db: SMALL_DB }, { n: SIZES[SIZES.length - 1], db: DB },
+			{ rounds: READ_ROUNDS, seconds: READ_SECONDS, log });
+	}
+	if (has('sweep')) {
+		results.empty = await emptySweep(c, true);
+		results.memory = await memory(c);
+	}
+	// a read: with the sweep (the full run) and with the reads
+	if (has('sweep') || has('reads')) results.bulk = await bulk(c);
 
 	await c.query(`INSERT INTO bench.targets
 		SELECT row_number() OVER (ORDER BY id), id FROM maintenance.maintenances
 		 WHERE status = 'scheduled' AND start_at > bench.t()`);
 	await c.query('ANALYZE bench.targets');
-	results.addUpdate = await addUpdate(c);
+	if (has('sweep')) results.addUpdate = await addUpdate(c);
+	if (has('reads')) {
+		results.reads = await reads(c, { rounds: READ_ROUNDS, seconds: READ_SECONDS, log });
+		Object.assign(results.reads, { rounds: READ_ROUNDS, seconds: READ_SECONDS });
+	}
+	if (has('events')) {
+		results.delivery = await delivery(c, connect, { db: DB, seconds: QUICK ? 2 : 6, log });
+		results.listeners = await listeners(c, connect, { rounds: QUICK ? 1 : 2, seconds: PGBENCH_SECONDS, log });
+	}
 	await c.end();
 	fs.writeFileSync(OUT, JSON.stringify(results, null, 2));
 }

@@ -125,6 +125,33 @@ BEGIN
 END
 $$;
 
+-- Add k maintenances in progress with suppress_notifications, from a day
+-- before T to 30 days after it (the suppression check finds them; the sweep
+-- at T never moves them), each with its start in the timeline.
+CREATE PROCEDURE bench.add_suppressing(k int)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMP TABLE sup_src ON COMMIT DROP AS
+    SELECT j, gen_random_uuid() AS id FROM generate_series(1, k) AS j;
+
+    INSERT INTO maintenance.maintenances
+           (id, title, description, suppress_notifications, status, start_at, end_at,
+            created_at, updated_at, system_ids)
+    SELECT id, 'Suppressing maintenance ' || j, NULL, true, 'in_progress',
+           bench.t() - interval '1 day', bench.t() + interval '30 days',
+           bench.t() - interval '7 days', bench.t() - interval '1 day',
+           bench.sorted(bench.system_ids(2000000 + j))
+      FROM sup_src ORDER BY j;
+
+    INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)
+    SELECT id, unnest(bench.system_ids(2000000 + j)) FROM sup_src ORDER BY j;
+
+    INSERT INTO maintenance.maintenance_updates (maintenance_id, message, status_change, created_at)
+    SELECT id, 'Maintenance started automatically', 'in_progress', bench.t() - interval '1 day'
+      FROM sup_src ORDER BY j;
+END
+$$;
+
 -- Remember where the contenders' output starts.
 CREATE PROCEDURE bench.mark()
 LANGUAGE sql AS $$

@@ -99,6 +99,13 @@ store_cursor_file(void)
 	cursor_stored_id = cursor_id;
 }
 
+/* The id the cursor file holds (cursor_id when there is no file). */
+int64_t
+cursor_stored(void)
+{
+	return opts.cursor_file == NULL ? cursor_id : cursor_stored_id;
+}
+
 /* Fail now, not at the first event, if the cursor file cannot be written. */
 void
 check_cursor_file(void)

@@ -97,6 +97,7 @@ extern bool parse_id(const char *s, int64_t *out);
 /* cursor.c */
 extern void load_cursor_file(void);
 extern void store_cursor_file(void);
+extern int64_t cursor_stored(void);
 extern void check_cursor_file(void);
 
 /* deliver.c */

@@ -13,8 +13,9 @@
  *	  notification, but may have held back the events of others).
  *
  *	  The cursor (the id of the last event processed) is kept in a file
- *	  (--cursor-file, replaced atomically after every event, cursor.c), on
- *	  the server (--consumer, maintenance.ack_events()), or both; without
+ *	  (--cursor-file, replaced atomically, cursor.c), on the server
+ *	  (--consumer, maintenance.ack_events()), or both, once idle or once a
+ *	  second (every event with --exec or --webhook, session.c); without
  *	  either it lives in memory and a restart replays every retained event.
  *
  *-------------------------------------------------------------------------

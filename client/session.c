@@ -229,6 +229,46 @@ session_channel_wanted(const char *channel)
 }
 
 /*
+ * When the cursor is stored.  A line on standard output costs a write;
+ * storing the cursor (an fsync'd file, a round trip to the server) costs
+ * far more, and done for every event or every notification it put its
+ * time in front of the next event's line (BENCHMARKS.md).  So for standard
+ * output it is stored once the client is idle (SESSION_IDLE_STORE_MS
+ * without a notification), after every full batch, and at least every
+ * SESSION_BUSY_STORE_MS under a steady stream; always after the lines it
+ * covers were flushed, so a crash can deliver events again but never skip
+ * one.  A command or a webhook costs more than the store: there every event
+ * is stored, and at most the last one is redelivered.
+ */
+#define SESSION_IDLE_STORE_MS	10
+#define SESSION_BUSY_STORE_MS	1000
+
+static int64_t session_stored_at = 0;	/* monotonic_ms() of the last store */
+
+static bool
+session_stores_per_event(void)
+{
+	return opts.webhook_url != NULL || opts.exec_command != NULL;
+}
+
+/* Store the cursor (file and server); false if the connection failed. */
+static bool
+session_store_cursor(PGconn *conn, int64_t *acked)
+{
+	session_stored_at = monotonic_ms();
+	store_cursor_file();
+	return session_ack_cursor(conn, acked);
+}
+
+/* Whether the cursor moved since it was last stored. */
+static bool
+session_cursor_unstored(const int64_t *acked)
+{
+	return cursor_stored() != cursor_id ||
+		(opts.consumer != NULL && *acked < cursor_id);
+}
+
+/*
  * Process one event of the wanted channels: deliver it (or record the
  * failure of its last attempt), then move and store the cursor.
  */
@@ -247,8 +287,9 @@ session_process(PGconn *conn, int64_t id, const char *json, const char *channel,
 	if (d == DELIVERY_FAILED && !webhook_record_failure(conn, id))
 		return OUTCOME_LOST;
 	cursor_id = id;
-	store_cursor_file();
-	return session_ack_cursor(conn, acked) ? OUTCOME_CAUGHT_UP : OUTCOME_LOST;
+	if (!session_stores_per_event())
+		return OUTCOME_CAUGHT_UP;	/* stored later: see above */
+	return session_store_cursor(conn, acked) ? OUTCOME_CAUGHT_UP : OUTCOME_LOST;
 }
 
 /* Read one batch of events after the cursor; NULL (logged or stopping) if not. */
@@ -313,7 +354,7 @@ session_process_batch(PGconn *conn, PGresult *res, int64_t *acked)
 				return outcome;
 		}
 		else
-			cursor_id = id;		/* stored with the next event or below */
+			cursor_id = id;		/* stored by session_replay() */
 
 		if (stop_requested)
 			break;				/* the current event is finished */
@@ -342,12 +383,14 @@ session_replay(PGconn *conn, int64_t *acked)
 		n = PQntuples(res);
 		outcome = session_process_batch(conn, res, acked);
 		PQclear(res);
-		if (outcome != OUTCOME_CAUGHT_UP)
-			return outcome;
 
-		/* Events skipped by --channel: store the cursor once per batch. */
-		store_cursor_file();
-		if (!session_ack_cursor(conn, acked))
+		if (outcome != OUTCOME_CAUGHT_UP)
+			return outcome;		/* run_listener() stores the cursor */
+
+		/* A full batch, or busy for a while: store it now (see above). */
+		if ((n >= opts.batch ||
+			 monotonic_ms() - session_stored_at >= SESSION_BUSY_STORE_MS) &&
+			!session_store_cursor(conn, acked))
 			return OUTCOME_LOST;
 
 		if (stop_requested)
@@ -395,6 +438,7 @@ session_run(PGconn *conn, int64_t *acked, bool *healthy)
 	{
 		Outcome		outcome = session_replay(conn, acked);
 		struct pollfd pfd;
+		bool		unstored;
 		int			rc;
 
 		if (outcome != OUTCOME_CAUGHT_UP)
@@ -415,13 +459,21 @@ session_run(PGconn *conn, int64_t *acked, bool *healthy)
 		pfd.revents = 0;
 		if (pfd.fd < 0)
 			return OUTCOME_LOST;
-		rc = poll(&pfd, 1, opts.poll_ms);
+		unstored = session_cursor_unstored(acked);
+		rc = poll(&pfd, 1, unstored ? SESSION_IDLE_STORE_MS : opts.poll_ms);
 		if (stop_requested)
 			return OUTCOME_STOP;
 		if (rc < 0 && errno != EINTR)
 		{
 			log_msg("could not wait for the server: %s", strerror(errno));
 			return OUTCOME_LOST;
+		}
+		if (rc == 0 && unstored)
+		{
+			/* idle: store it, then wait the whole poll interval */
+			if (!session_store_cursor(conn, acked))
+				return OUTCOME_LOST;
+			continue;
 		}
 		if (rc > 0)
 		{
@@ -459,6 +511,11 @@ run_listener(void)
 		}
 
 		outcome = session_run(conn, &acked, &healthy);
+		/* every line delivered is flushed: store what the session left */
+		if (outcome == OUTCOME_STOP || outcome == OUTCOME_GONE)
+			(void) session_store_cursor(conn, &acked);
+		else
+			store_cursor_file();
 		close_session(conn);
 		if (outcome == OUTCOME_GONE)
 			return EXIT_GONE;

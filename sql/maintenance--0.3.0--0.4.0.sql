@@ -31,6 +31,16 @@
  *   run_transitions() reports reminded (each dropped and created again,
  *   with its grants kept); rpc createMaintenance and updateMaintenance
  *   take "reminders", MaintenanceWithSystems carries them.
+ * - hot-path reads (issue 13): the partial index
+ *   maintenances_suppressing_systems for has_active_maintenance_with_suppression;
+ *   get_maintenance, get_maintenance_updates and
+ *   has_active_maintenance_with_suppression in C (src/reads.c), the
+ *   other read functions and rpc_text/rpc_boolean in PL/pgSQL (plans kept
+ *   for the session instead of planned at every call); the JSON of maintenances
+ *   and timeline entries built in C (maintenance_json, update_json, and the
+ *   new maintenances_json); rpc in C (src/rpc.c), last: its hot-path reads
+ *   in rpc_read (C, SECURITY DEFINER), its other methods in rpc_sql (the
+ *   PL/pgSQL rpc of before without those reads).
  * - recurring windows (series): the tables series and
  *   series_deleted_occurrences, maintenances.series_id, occurrence_start
  *   and overridden (and series_id in maintenances_with_systems and its
@@ -623,135 +633,6 @@ AS 'MODULE_PATHNAME', 'maintenance_calendar';
 COMMENT ON FUNCTION maintenance.calendar(text[], timestamptz, timestamptz) IS
     'the maintenances as an RFC 5545 iCalendar (text/calendar), one VEVENT each';
 
--- Errors of the write functions name the JSON fields (endAt, not end_at).
-CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
-RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, maintenance, pg_temp
-SET maintenance.argument_names = json
-AS $$
-DECLARE
-    result jsonb;
-BEGIN
-    IF method IS NULL THEN
-        RAISE EXCEPTION 'method must not be null'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    input := coalesce(input, '{}'::jsonb);
-
-    IF method = 'listMaintenances' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
-        SELECT jsonb_build_object('maintenances',
-                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
-          INTO result
-          FROM maintenance.list_maintenances(
-                   status => maintenance.rpc_status(input, 'status'),
-                   system_id => maintenance.rpc_text(input, 'systemId')) v;
-
-    ELSIF method = 'getMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
-                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
-                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
-                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
-               END
-          INTO result
-          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
-
-    ELSIF method = 'getMaintenancesForSystem' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
-          INTO result
-          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
-
-    ELSIF method = 'getBulkMaintenancesForSystems' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
-                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
-                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
-          INTO result
-          FROM maintenance.get_bulk_maintenances_for_systems(
-                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
-
-    ELSIF method = 'createMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input,
-            '{title,description,suppressNotifications,startAt,endAt,systemIds}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.create_maintenance(
-                   title => maintenance.rpc_text(input, 'title', true),
-                   description => maintenance.rpc_text(input, 'description'),
-                   suppress_notifications => coalesce(maintenance.rpc_boolean(input, 'suppressNotifications'), false),
-                   start_at => maintenance.rpc_timestamptz(input, 'startAt', true),
-                   end_at => maintenance.rpc_timestamptz(input, 'endAt', true),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds', true)) v;
-
-    ELSIF method = 'updateMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input,
-            '{id,title,description,suppressNotifications,startAt,endAt,systemIds}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.update_maintenance(
-                   id => maintenance.rpc_uuid(input, 'id'),
-                   title => maintenance.rpc_text(input, 'title'),
-                   description => maintenance.rpc_text(input, 'description'),
-                   -- "description": null clears it; an absent key leaves it
-                   clear_description => input ? 'description'
-                                        AND jsonb_typeof(input -> 'description') = 'null',
-                   suppress_notifications => maintenance.rpc_boolean(input, 'suppressNotifications'),
-                   start_at => maintenance.rpc_timestamptz(input, 'startAt'),
-                   end_at => maintenance.rpc_timestamptz(input, 'endAt'),
-                   system_ids => maintenance.rpc_text_array(input, 'systemIds')) v;
-
-    ELSIF method = 'addUpdate' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{maintenanceId,message,statusChange}');
-        SELECT maintenance.update_json(u) INTO result
-          FROM maintenance.add_update(
-                   maintenance_id => maintenance.rpc_uuid(input, 'maintenanceId'),
-                   message => maintenance.rpc_text(input, 'message', true),
-                   status_change => maintenance.rpc_status(input, 'statusChange')) u;
-
-    ELSIF method = 'closeMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id,message}');
-        SELECT maintenance.maintenance_json(v) INTO result
-          FROM maintenance.close_maintenance(
-                   id => maintenance.rpc_uuid(input, 'id'),
-                   message => maintenance.rpc_text(input, 'message')) v;
-
-    ELSIF method = 'deleteMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        result := jsonb_build_object('success',
-                      maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
-
-    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := jsonb_build_object('suppressed',
-                      maintenance.has_active_maintenance_with_suppression(
-                          maintenance.rpc_text(input, 'systemId', true)));
-
-    ELSIF method = 'getCoverage' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
-        result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
-                                            maintenance.rpc_timestamptz(input, 'from', true),
-                                            maintenance.rpc_timestamptz(input, 'to', true));
-
-    ELSIF method = 'getCalendar' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
-        result := jsonb_build_object('calendar', maintenance.calendar(
-                      system_ids => maintenance.rpc_text_array(input, 'systemIds'),
-                      since => maintenance.rpc_timestamptz(input, 'from'),
-                      until => maintenance.rpc_timestamptz(input, 'to')));
-
-    ELSE
-        RAISE EXCEPTION 'unrecognized method "%"', method
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The methods are listMaintenances, getMaintenance, getMaintenancesForSystem, '
-                         'getBulkMaintenancesForSystems, createMaintenance, updateMaintenance, addUpdate, '
-                         'closeMaintenance, deleteMaintenance, hasActiveMaintenanceWithSuppression, getCoverage and getCalendar.';
-    END IF;
-
-    RETURN result;
-END
-$$;
-
 REVOKE ALL ON TABLE maintenance.maintenance_windows FROM PUBLIC;
 REVOKE ALL ON FUNCTION
     maintenance.window_key(text, tstzrange),
@@ -790,24 +671,6 @@ COMMENT ON FUNCTION maintenance.checked_bulk_system_ids(text[]) IS
     'the ids of get_bulk_maintenances_for_systems, refused beyond the limit; internal';
 
 REVOKE ALL ON FUNCTION maintenance.checked_bulk_system_ids(text[]) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
-RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT asked.system_id,
-           ARRAY(SELECT v
-                   FROM maintenance.maintenances_with_systems v
-                  WHERE v.system_ids @> ARRAY[asked.system_id]
-                    AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
-                  ORDER BY v.start_at, v.id)
-      FROM (SELECT DISTINCT a.system_id
-              FROM unnest(maintenance.checked_bulk_system_ids(
-                       get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
-             WHERE a.system_id IS NOT NULL) AS asked
-     ORDER BY asked.system_id COLLATE "C"
-$$;
 
 CREATE FUNCTION maintenance.check_consumer_name(name text)
 RETURNS void
@@ -966,31 +829,6 @@ SELECT m.id,
        m.reminders
   FROM maintenance.maintenances m;
 
-CREATE OR REPLACE FUNCTION maintenance.maintenance_json(m maintenance.maintenances_with_systems)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT CASE WHEN m.id IS NULL THEN 'null'::jsonb ELSE
-        jsonb_build_object(
-            'id', m.id,
-            'title', m.title,
-            'suppressNotifications', m.suppress_notifications,
-            'status', m.status,
-            'startAt', maintenance.iso_time(m.start_at),
-            'endAt', maintenance.iso_time(m.end_at),
-            'createdAt', maintenance.iso_time(m.created_at),
-            'updatedAt', maintenance.iso_time(m.updated_at),
-            'systemIds', to_jsonb(m.system_ids))
-        || CASE WHEN m.description IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('description', m.description) END
-        || CASE WHEN coalesce(cardinality(m.reminders), 0) = 0 THEN '{}'::jsonb
-                ELSE jsonb_build_object('reminders',
-                         (SELECT jsonb_agg(maintenance.duration_iso(r.lead) ORDER BY r.i)
-                            FROM unnest(m.reminders) WITH ORDINALITY AS r(lead, i))) END
-    END
-$$;
-
 /*
  * create_maintenance and update_maintenance gain reminders,
  * run_transitions OUT reminded: each is dropped and created again, and
@@ -1115,10 +953,132 @@ BEGIN
 END
 $$;
 
--- Errors of the write functions name the JSON fields (endAt, not end_at).
--- The rpc of 0.4.0: reminders, and the series methods (rpc_series, created
--- below with the series).
-CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+REVOKE ALL ON TABLE maintenance.maintenance_reminders FROM PUBLIC;
+REVOKE ALL ON FUNCTION
+    maintenance.arm_reminders(),
+    maintenance.duration_iso(interval),
+    maintenance.rpc_duration(jsonb, text, boolean),
+    maintenance.rpc_duration_array(jsonb, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    maintenance.duration_iso(interval),
+    maintenance.rpc_duration(jsonb, text, boolean),
+    maintenance.rpc_duration_array(jsonb, text)
+TO PUBLIC;
+
+/* ---------------------------------------------------------------------
+ * Hot-path reads (issue 13)
+ * ------------------------------------------------------------------ */
+
+CREATE INDEX maintenances_suppressing_systems
+    ON maintenance.maintenances USING gin (system_ids) WITH (fastupdate = off)
+    WHERE status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+      AND suppress_notifications;
+
+CREATE OR REPLACE FUNCTION maintenance.maintenance_json(m maintenance.maintenances_with_systems)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_maintenance_json';
+
+CREATE OR REPLACE FUNCTION maintenance.update_json(u maintenance.maintenance_updates)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_update_json';
+
+CREATE OR REPLACE FUNCTION maintenance.maintenances_json(ms maintenance.maintenances_with_systems[])
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_maintenances_json';
+
+COMMENT ON FUNCTION maintenance.maintenances_json(maintenance.maintenances_with_systems[]) IS
+    'maintenances as a JSON array of MaintenanceWithSystems, in the order given';
+
+-- as 12_privileges.sql leaves them in a fresh install
+REVOKE ALL ON FUNCTION
+    maintenance.maintenances_json(maintenance.maintenances_with_systems[])
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    maintenance.maintenances_json(maintenance.maintenances_with_systems[])
+TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION maintenance.get_maintenance(id uuid)
+RETURNS maintenance.maintenances_with_systems
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_get_maintenance';
+
+CREATE OR REPLACE FUNCTION maintenance.get_maintenance_updates(maintenance_id uuid)
+RETURNS SETOF maintenance.maintenance_updates
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_get_maintenance_updates';
+
+CREATE OR REPLACE FUNCTION maintenance.get_maintenances_for_system(system_id text)
+RETURNS SETOF maintenance.maintenances_with_systems
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT v.*
+          FROM maintenance.maintenances_with_systems v
+         WHERE v.system_ids @> ARRAY[get_maintenances_for_system.system_id]
+           AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+         ORDER BY v.start_at, v.id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.get_bulk_maintenances_for_systems(system_ids text[])
+RETURNS TABLE (system_id text, maintenances maintenance.maintenances_with_systems[])
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT asked.system_id,
+               ARRAY(SELECT v
+                       FROM maintenance.maintenances_with_systems v
+                      WHERE v.system_ids @> ARRAY[asked.system_id]
+                        AND v.status = ANY (ARRAY['scheduled', 'in_progress']::maintenance.status[])
+                      ORDER BY v.start_at, v.id)
+          FROM (SELECT DISTINCT a.system_id
+                  FROM unnest(maintenance.checked_bulk_system_ids(
+                           get_bulk_maintenances_for_systems.system_ids)) AS a(system_id)
+                 WHERE a.system_id IS NOT NULL) AS asked
+         ORDER BY asked.system_id COLLATE "C";
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.has_active_maintenance_with_suppression(system_id text)
+RETURNS boolean
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_has_active_maintenance_with_suppression';
+
+CREATE OR REPLACE FUNCTION maintenance.rpc_text(input jsonb, field text, required boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN maintenance.rpc_field(input, field, 'string', required) #>> '{}';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION maintenance.rpc_boolean(input jsonb, field text, required boolean DEFAULT false)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, maintenance, pg_temp
+AS $$
+BEGIN
+    RETURN (maintenance.rpc_field(input, field, 'boolean', required))::boolean;
+END
+$$;
+
+-- The methods of rpc other than its hot-path reads (src/rpc.c sends those to
+-- rpc_read).  Errors of the write functions name the JSON fields (endAt, not
+-- end_at).
+CREATE FUNCTION maintenance.rpc_sql(method text, input jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
@@ -1135,37 +1095,12 @@ BEGIN
 
     IF method = 'listMaintenances' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
-        SELECT jsonb_build_object('maintenances',
-                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
-          INTO result
-          FROM maintenance.list_maintenances(
-                   status => maintenance.rpc_status(input, 'status'),
-                   system_id => maintenance.rpc_text(input, 'systemId')) v;
-
-    ELSIF method = 'getMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
-                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
-                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
-                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
-               END
-          INTO result
-          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
-
-    ELSIF method = 'getMaintenancesForSystem' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
-          INTO result
-          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
-
-    ELSIF method = 'getBulkMaintenancesForSystems' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
-                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
-                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
-          INTO result
-          FROM maintenance.get_bulk_maintenances_for_systems(
-                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
+        result := jsonb_build_object('maintenances', maintenance.maintenances_json(ARRAY(
+                      SELECT v
+                        FROM maintenance.list_maintenances(
+                                 status => maintenance.rpc_status(input, 'status'),
+                                 system_id => maintenance.rpc_text(input, 'systemId')) v
+                       ORDER BY v.start_at, v.id)));
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
@@ -1218,12 +1153,6 @@ BEGIN
         result := jsonb_build_object('success',
                       maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
 
-    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := jsonb_build_object('suppressed',
-                      maintenance.has_active_maintenance_with_suppression(
-                          maintenance.rpc_text(input, 'systemId', true)));
-
     ELSIF method = 'getCoverage' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
         result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
@@ -1254,22 +1183,41 @@ END
 $$;
 
 
-REVOKE ALL ON TABLE maintenance.maintenance_reminders FROM PUBLIC;
+COMMENT ON FUNCTION maintenance.rpc_sql(text, jsonb) IS
+    'the methods of rpc written in PL/pgSQL: the writes, listMaintenances, getCoverage, getCalendar, the series methods; called by rpc';
+
+-- The hot-path reads of rpc in C, each query planned once per backend:
+-- getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems,
+-- hasActiveMaintenanceWithSuppression.
+CREATE FUNCTION maintenance.rpc_read(method text, input jsonb)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_rpc_read';
+
+COMMENT ON FUNCTION maintenance.rpc_read(text, jsonb) IS
+    'the reads of rpc (getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems, hasActiveMaintenanceWithSuppression); called by rpc';
+
+-- The entry point runs no SQL itself: it calls rpc_read or rpc_sql, by OID,
+-- checking the caller's EXECUTE right on it (src/rpc.c).
+CREATE OR REPLACE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'maintenance_rpc';
+
+-- as 12_privileges.sql leaves them in a fresh install
 REVOKE ALL ON FUNCTION
-    maintenance.arm_reminders(),
-    maintenance.duration_iso(interval),
-    maintenance.rpc_duration(jsonb, text, boolean),
-    maintenance.rpc_duration_array(jsonb, text)
+    maintenance.rpc_sql(text, jsonb),
+    maintenance.rpc_read(text, jsonb)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    maintenance.duration_iso(interval),
-    maintenance.rpc_duration(jsonb, text, boolean),
-    maintenance.rpc_duration_array(jsonb, text)
+    maintenance.rpc_sql(text, jsonb),
+    maintenance.rpc_read(text, jsonb)
 TO PUBLIC;
 
 /* ---------------------------------------------------------------------
- * 0.4.0: series_id in maintenances_with_systems and in its JSON (as
- * sql/src/04_views.sql and 05_json.sql), after the reminders
+ * 0.4.0: series_id in maintenances_with_systems (as sql/src/04_views.sql),
+ * after the reminders; maintenance_json (C, above) puts it in the JSON
  * ------------------------------------------------------------------ */
 
 CREATE OR REPLACE VIEW maintenance.maintenances_with_systems AS
@@ -1287,32 +1235,6 @@ SELECT m.id,
        m.series_id
   FROM maintenance.maintenances m;
 
-CREATE OR REPLACE FUNCTION maintenance.maintenance_json(m maintenance.maintenances_with_systems)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT CASE WHEN m.id IS NULL THEN 'null'::jsonb ELSE
-        jsonb_build_object(
-            'id', m.id,
-            'title', m.title,
-            'suppressNotifications', m.suppress_notifications,
-            'status', m.status,
-            'startAt', maintenance.iso_time(m.start_at),
-            'endAt', maintenance.iso_time(m.end_at),
-            'createdAt', maintenance.iso_time(m.created_at),
-            'updatedAt', maintenance.iso_time(m.updated_at),
-            'systemIds', to_jsonb(m.system_ids))
-        || CASE WHEN m.description IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('description', m.description) END
-        || CASE WHEN coalesce(cardinality(m.reminders), 0) = 0 THEN '{}'::jsonb
-                ELSE jsonb_build_object('reminders',
-                         (SELECT jsonb_agg(maintenance.duration_iso(r.lead) ORDER BY r.i)
-                            FROM unnest(m.reminders) WITH ORDINALITY AS r(lead, i))) END
-        || CASE WHEN m.series_id IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('seriesId', m.series_id) END
-    END
-$$;
 
 /* ---------------------------------------------------------------------
  * 0.4.0: recurring windows (series), as sql/src/13_series.sql

@@ -109,27 +109,36 @@ maintenance_check_consumer_name(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Refuse the ids of a bulk read beyond MAX_BULK_SYSTEM_IDS elements
+ * (counted as given, nulls and duplicates too); argument names them.
+ */
+void
+limit_check_bulk_system_ids(ArrayType *ids, const char *argument)
+{
+	int			n = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
+
+	if (n > MAX_BULK_SYSTEM_IDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" must not have more than %d elements",
+						argument, MAX_BULK_SYSTEM_IDS),
+				 errdetail("A bulk read asks for at most %d systems; the array given has %d elements.",
+						   MAX_BULK_SYSTEM_IDS, n)));
+}
+
+/*
  * maintenance.checked_bulk_system_ids(system_ids text[]) RETURNS text[]:
- * the ids of get_bulk_maintenances_for_systems(), at most
- * MAX_BULK_SYSTEM_IDS elements (counted as given, nulls and duplicates
- * too), returned as they are.
+ * the ids of get_bulk_maintenances_for_systems(), checked, returned as
+ * they are.
  */
 Datum
 maintenance_checked_bulk_system_ids(PG_FUNCTION_ARGS)
 {
 	ArrayType  *ids;
-	int			n;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	ids = PG_GETARG_ARRAYTYPE_P(0);
-	n = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
-	if (n > MAX_BULK_SYSTEM_IDS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" must not have more than %d elements",
-						write_arg_name("system_ids"), MAX_BULK_SYSTEM_IDS),
-				 errdetail("A bulk read asks for at most %d systems; the array given has %d elements.",
-						   MAX_BULK_SYSTEM_IDS, n)));
+	limit_check_bulk_system_ids(ids, write_arg_name("system_ids"));
 	PG_RETURN_ARRAYTYPE_P(ids);
 }

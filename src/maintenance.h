@@ -47,6 +47,7 @@ extern bool status_is_final(MaintenanceStatus status);
 
 extern void limit_check_text(Datum value, const char *argument, int max_bytes);
 extern void limit_check_system_ids(int n, const Datum *elems, const bool *nulls);
+extern void limit_check_bulk_system_ids(struct ArrayType *ids, const char *argument);
 extern void limit_check_reminders(int n);
 
 /*
@@ -242,8 +243,12 @@ extern void write_create_checked(const Datum *values, const bool *nulls, Datum *
 typedef void (*SweepWrite) (void *arg, EventBatch *events);
 extern ErrorData *sweep_write_in_subtransaction(SweepWrite write, void *arg);
 
+/* reads.c: the one-row reads in C */
+extern bool reads_suppressed(Datum system_id);
+
 /* reminders.c: the leads of a maintenance (README "Reminders") */
 extern Datum reminders_checked(ArrayType *reminders);
+extern char *reminders_duration_iso(const Interval *d);
 extern void reminders_sweep(TimestampTz as_of, int32 *reminded, int32 *failed);
 
 /* worker_shared.c: the optional background worker (launcher.c, worker.c) */

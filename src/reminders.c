@@ -143,7 +143,7 @@ reminders_lead_words(const Interval *lead)
  * minutes and seconds, each when not zero (P1DT12H, PT1H30M, PT0S).  Days
  * and time stay apart, as they are in the interval (PT36H is not P1DT12H).
  */
-static char *
+char *
 reminders_duration_iso(const Interval *d)
 {
 	int64		secs = d->time / USECS_PER_SEC;

@@ -77,6 +77,15 @@ CREATE INDEX maintenances_active_systems
     ON maintenance.maintenances USING gin (system_ids)
     WHERE status OPERATOR(pg_catalog.=) ANY
           (ARRAY['scheduled', 'in_progress']::maintenance.status[]);
+-- The question of has_active_maintenance_with_suppression(), and nothing
+-- else: one small probe for any system, whatever the size of the table.
+-- Without GIN's pending list: every probe would read the entries inserted
+-- since the last vacuum, and only rows entering in_progress with
+-- suppression are inserted here, few enough to go straight into the tree.
+CREATE INDEX maintenances_suppressing_systems
+    ON maintenance.maintenances USING gin (system_ids) WITH (fastupdate = off)
+    WHERE status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+      AND suppress_notifications;
 
 CREATE TABLE maintenance.maintenance_systems (
     maintenance_id uuid NOT NULL

@@ -12,51 +12,28 @@ AS 'MODULE_PATHNAME', 'maintenance_iso_time';
 COMMENT ON FUNCTION maintenance.iso_time(timestamptz) IS
     'UTC ISO-8601 with milliseconds, as JavaScript''s toISOString() prints it';
 
+-- Built in C from the row (src/read_json.c): rpc converts every maintenance
+-- it returns with it.
 CREATE FUNCTION maintenance.maintenance_json(m maintenance.maintenances_with_systems)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT CASE WHEN m.id IS NULL THEN 'null'::jsonb ELSE
-        jsonb_build_object(
-            'id', m.id,
-            'title', m.title,
-            'suppressNotifications', m.suppress_notifications,
-            'status', m.status,
-            'startAt', maintenance.iso_time(m.start_at),
-            'endAt', maintenance.iso_time(m.end_at),
-            'createdAt', maintenance.iso_time(m.created_at),
-            'updatedAt', maintenance.iso_time(m.updated_at),
-            'systemIds', to_jsonb(m.system_ids))
-        || CASE WHEN m.description IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('description', m.description) END
-        || CASE WHEN coalesce(cardinality(m.reminders), 0) = 0 THEN '{}'::jsonb
-                ELSE jsonb_build_object('reminders',
-                         (SELECT jsonb_agg(maintenance.duration_iso(r.lead) ORDER BY r.i)
-                            FROM unnest(m.reminders) WITH ORDINALITY AS r(lead, i))) END
-        || CASE WHEN m.series_id IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('seriesId', m.series_id) END
-    END
-$$;
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_maintenance_json';
 
 COMMENT ON FUNCTION maintenance.maintenance_json(maintenance.maintenances_with_systems) IS
     'a maintenance as MaintenanceWithSystems JSON, the shape maintenance.rpc returns';
 
+CREATE FUNCTION maintenance.maintenances_json(ms maintenance.maintenances_with_systems[])
+RETURNS jsonb
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_maintenances_json';
+
+COMMENT ON FUNCTION maintenance.maintenances_json(maintenance.maintenances_with_systems[]) IS
+    'maintenances as a JSON array of MaintenanceWithSystems, in the order given';
+
 CREATE FUNCTION maintenance.update_json(u maintenance.maintenance_updates)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, maintenance, pg_temp
-AS $$
-    SELECT jsonb_build_object(
-               'id', u.id,
-               'maintenanceId', u.maintenance_id,
-               'message', u.message,
-               'createdAt', maintenance.iso_time(u.created_at))
-        || CASE WHEN u.status_change IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('statusChange', u.status_change) END
-        || CASE WHEN u.created_by IS NULL THEN '{}'::jsonb
-                ELSE jsonb_build_object('createdBy', u.created_by) END
-$$;
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'maintenance_update_json';
 
 COMMENT ON FUNCTION maintenance.update_json(maintenance.maintenance_updates) IS
     'a timeline entry as MaintenanceUpdate JSON, the shape maintenance.rpc returns';

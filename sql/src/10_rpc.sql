@@ -28,20 +28,26 @@ BEGIN
 END
 $$;
 
+-- PL/pgSQL rather than SQL: with its pinned search_path a SQL function is
+-- parsed and planned at every call, and rpc calls these for every field.
 CREATE FUNCTION maintenance.rpc_text(input jsonb, field text, required boolean DEFAULT false)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT maintenance.rpc_field(input, field, 'string', required) #>> '{}'
+BEGIN
+    RETURN maintenance.rpc_field(input, field, 'string', required) #>> '{}';
+END
 $$;
 
 CREATE FUNCTION maintenance.rpc_boolean(input jsonb, field text, required boolean DEFAULT false)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
-    SELECT (maintenance.rpc_field(input, field, 'boolean', required))::boolean
+BEGIN
+    RETURN (maintenance.rpc_field(input, field, 'boolean', required))::boolean;
+END
 $$;
 
 CREATE FUNCTION maintenance.rpc_text_array(input jsonb, field text, required boolean DEFAULT false)
@@ -196,8 +202,10 @@ BEGIN
 END
 $$;
 
--- Errors of the write functions name the JSON fields (endAt, not end_at).
-CREATE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+-- The methods of rpc other than its hot-path reads (src/rpc.c sends those to
+-- rpc_read).  Errors of the write functions name the JSON fields (endAt, not
+-- end_at).
+CREATE FUNCTION maintenance.rpc_sql(method text, input jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, maintenance, pg_temp
@@ -214,37 +222,12 @@ BEGIN
 
     IF method = 'listMaintenances' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{status,systemId}');
-        SELECT jsonb_build_object('maintenances',
-                   coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]'))
-          INTO result
-          FROM maintenance.list_maintenances(
-                   status => maintenance.rpc_status(input, 'status'),
-                   system_id => maintenance.rpc_text(input, 'systemId')) v;
-
-    ELSIF method = 'getMaintenance' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{id}');
-        SELECT CASE WHEN v.id IS NULL THEN 'null'::jsonb ELSE
-                   maintenance.maintenance_json(v) || jsonb_build_object('updates',
-                       coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
-                                   FROM maintenance.get_maintenance_updates(v.id) u), '[]'))
-               END
-          INTO result
-          FROM maintenance.get_maintenance(maintenance.rpc_uuid(input, 'id')) v;
-
-    ELSIF method = 'getMaintenancesForSystem' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        SELECT coalesce(jsonb_agg(maintenance.maintenance_json(v) ORDER BY v.start_at, v.id), '[]')
-          INTO result
-          FROM maintenance.get_maintenances_for_system(maintenance.rpc_text(input, 'systemId', true)) v;
-
-    ELSIF method = 'getBulkMaintenancesForSystems' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemIds}');
-        SELECT jsonb_build_object('maintenances', coalesce(jsonb_object_agg(b.system_id,
-                   (SELECT coalesce(jsonb_agg(maintenance.maintenance_json(b.maintenances[i]) ORDER BY i), '[]')
-                      FROM generate_subscripts(b.maintenances, 1) AS i)), '{}'))
-          INTO result
-          FROM maintenance.get_bulk_maintenances_for_systems(
-                   maintenance.rpc_text_array(input, 'systemIds', true)) b;
+        result := jsonb_build_object('maintenances', maintenance.maintenances_json(ARRAY(
+                      SELECT v
+                        FROM maintenance.list_maintenances(
+                                 status => maintenance.rpc_status(input, 'status'),
+                                 system_id => maintenance.rpc_text(input, 'systemId')) v
+                       ORDER BY v.start_at, v.id)));
 
     ELSIF method = 'createMaintenance' THEN
         PERFORM maintenance.rpc_check_fields(method, input,
@@ -297,12 +280,6 @@ BEGIN
         result := jsonb_build_object('success',
                       maintenance.delete_maintenance(maintenance.rpc_uuid(input, 'id')));
 
-    ELSIF method = 'hasActiveMaintenanceWithSuppression' THEN
-        PERFORM maintenance.rpc_check_fields(method, input, '{systemId}');
-        result := jsonb_build_object('suppressed',
-                      maintenance.has_active_maintenance_with_suppression(
-                          maintenance.rpc_text(input, 'systemId', true)));
-
     ELSIF method = 'getCoverage' THEN
         PERFORM maintenance.rpc_check_fields(method, input, '{systemIds,from,to}');
         result := maintenance.coverage_json(maintenance.rpc_text_array(input, 'systemIds', true),
@@ -331,6 +308,29 @@ BEGIN
     RETURN result;
 END
 $$;
+
+
+COMMENT ON FUNCTION maintenance.rpc_sql(text, jsonb) IS
+    'the methods of rpc written in PL/pgSQL: the writes, listMaintenances, getCoverage, getCalendar, the series methods; called by rpc';
+
+-- The hot-path reads of rpc in C, each query planned once per backend:
+-- getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems,
+-- hasActiveMaintenanceWithSuppression.
+CREATE FUNCTION maintenance.rpc_read(method text, input jsonb)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, maintenance, pg_temp
+AS 'MODULE_PATHNAME', 'maintenance_rpc_read';
+
+COMMENT ON FUNCTION maintenance.rpc_read(text, jsonb) IS
+    'the reads of rpc (getMaintenance, getMaintenancesForSystem, getBulkMaintenancesForSystems, hasActiveMaintenanceWithSuppression); called by rpc';
+
+-- The entry point runs no SQL itself: it calls rpc_read or rpc_sql, by OID,
+-- checking the caller's EXECUTE right on it (src/rpc.c).
+CREATE FUNCTION maintenance.rpc(method text, input jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'maintenance_rpc';
 
 COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
     'every operation by its camelCase name (createMaintenance, ...), with camelCase JSON input and result';

@@ -5,7 +5,7 @@
 -- Run with: pg_prove -d DB test/pgtap/schema.sql, in a database where
 -- CREATE EXTENSION pgtap; CREATE EXTENSION maintenance; have been run.
 BEGIN;
-SELECT plan(529);
+SELECT plan(530);
 
 /* ---------------------------------------------------------------------
  * Schema, enum, tables, view
@@ -332,7 +332,8 @@ SELECT pg_temp.violates($$INSERT INTO maintenance.series (title, system_ids, rru
 
 SELECT indexes_are('maintenance', 'maintenances',
     ARRAY['maintenances_pkey', 'maintenances_due_to_start', 'maintenances_due_to_complete',
-          'maintenances_start_at', 'maintenances_active_systems', 'maintenances_series_occurrence']);
+          'maintenances_start_at', 'maintenances_active_systems', 'maintenances_series_occurrence',
+          'maintenances_suppressing_systems']);
 SELECT indexes_are('maintenance', 'series',
     ARRAY['series_pkey', 'series_materialize_at', 'series_created_at']);
 SELECT indexes_are('maintenance', 'maintenance_systems',
@@ -365,6 +366,11 @@ SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
           'WHERE (status = ANY (ARRAY[''scheduled''::maintenance.status, ''in_progress''::maintenance.status]))',
           'maintenances_active_systems: GIN on system_ids of the scheduled and in-progress rows only');
 SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indexrelid = to_regclass('maintenance.maintenances_suppressing_systems')),
+          'CREATE INDEX maintenances_suppressing_systems ON maintenance.maintenances USING gin (system_ids) '
+          'WITH (fastupdate=off) WHERE ((status = ''in_progress''::maintenance.status) AND suppress_notifications)',
+          'maintenances_suppressing_systems: GIN on system_ids of the in-progress rows that suppress notifications only');
+SELECT is((SELECT pg_get_indexdef(indexrelid) FROM pg_index
             WHERE indexrelid = to_regclass('maintenance.maintenances_series_occurrence')),
           'CREATE UNIQUE INDEX maintenances_series_occurrence ON maintenance.maintenances '
           'USING btree (series_id, occurrence_start) WHERE (series_id IS NOT NULL)',
@@ -385,8 +391,9 @@ SELECT is(
            WHERE indrelid = 'maintenance.maintenances'::regclass AND indpred IS NOT NULL
            ORDER BY 1),
     ARRAY['maintenance.maintenances_active_systems', 'maintenance.maintenances_due_to_complete',
-          'maintenance.maintenances_due_to_start', 'maintenance.maintenances_series_occurrence'],
-    'only the two sweep indexes, the active systems index and the occurrence index are partial');
+          'maintenance.maintenances_due_to_start', 'maintenance.maintenances_series_occurrence',
+          'maintenance.maintenances_suppressing_systems'],
+    'only the two sweep indexes, the active systems index, the occurrence index and the suppressing systems index are partial');
 
 -- The planner uses them.  A realistic table: 10000 maintenances, 1% still
 -- scheduled, 1% in progress, the rest completed, each on two of 1000
@@ -427,15 +434,18 @@ BEGIN
 END
 $$;
 
--- The SQL body of a read function, its parameters (written
+-- The query of a read function (a PL/pgSQL body of one RETURN QUERY, or of
+-- one RETURN of an expression), its parameters (written
 -- function.parameter) replaced by $1, $2, ...
 CREATE FUNCTION pg_temp.body_of(fn regprocedure) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     p pg_proc;
     src text;
+    parts text[];
 BEGIN
     SELECT * INTO p FROM pg_proc WHERE oid = fn;
-    src := p.prosrc;
+    parts := regexp_match(p.prosrc, '^\s*BEGIN\s+RETURN\s+(QUERY\s+)?(.*);\s*END\s*$');
+    src := CASE WHEN parts[1] IS NULL THEN 'SELECT ' ELSE '' END || parts[2];
     FOR i IN 1 .. p.pronargs LOOP
         src := replace(src, p.proname || '.' || p.proargnames[i], '$' || i);
     END LOOP;
@@ -496,10 +506,17 @@ INSERT INTO plans VALUES ('complete claim', pg_temp.plan_of($q$
     $$'2030-01-01Z', '-infinity', '00000000-0000-0000-0000-000000000000', 1000$$));
 INSERT INTO plans VALUES ('get_maintenances_for_system', pg_temp.plan_of(
     pg_temp.body_of('maintenance.get_maintenances_for_system(text)'), 'text', $$'sys-5'$$));
-INSERT INTO plans VALUES ('has_active_maintenance_with_suppression', pg_temp.plan_of(
-    pg_temp.body_of('maintenance.has_active_maintenance_with_suppression(text)'), 'text', $$'sys-5'$$));
-INSERT INTO plans VALUES ('get_maintenance_updates', pg_temp.plan_of(
-    pg_temp.body_of('maintenance.get_maintenance_updates(uuid)'), 'uuid',
+-- has_active_maintenance_with_suppression and get_maintenance_updates are C:
+-- their queries copied from src/reads.c (keep them in step).
+INSERT INTO plans VALUES ('has_active_maintenance_with_suppression', pg_temp.plan_of($q$
+    SELECT EXISTS (SELECT 1 FROM maintenance.maintenances m
+     WHERE m.system_ids OPERATOR(pg_catalog.@>) ARRAY[$1]
+       AND m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status
+       AND m.suppress_notifications)$q$, 'text', $$'sys-5'$$));
+INSERT INTO plans VALUES ('get_maintenance_updates', pg_temp.plan_of($q$
+    SELECT u.* FROM maintenance.maintenance_updates u
+     WHERE u.maintenance_id OPERATOR(pg_catalog.=) $1
+     ORDER BY u.position$q$, 'uuid',
     $$'10000000-0000-0000-0000-000000000001'$$));
 
 SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_due_to_start'],
@@ -522,8 +539,8 @@ SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_active_systems'],
   FROM plans WHERE name = 'get_maintenances_for_system';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'get_maintenances_for_system scans no table sequentially')
   FROM plans WHERE name = 'get_maintenances_for_system';
-SELECT ok(pg_temp.indexes_used(plan) @> ARRAY['maintenances_active_systems'],
-          'has_active_maintenance_with_suppression probes maintenances_active_systems, not the history')
+SELECT is(pg_temp.indexes_used(plan), ARRAY['maintenances_suppressing_systems'],
+          'has_active_maintenance_with_suppression probes maintenances_suppressing_systems and no other index')
   FROM plans WHERE name = 'has_active_maintenance_with_suppression';
 SELECT is(pg_temp.seq_scans(plan), '{}', 'has_active_maintenance_with_suppression scans no table sequentially')
   FROM plans WHERE name = 'has_active_maintenance_with_suppression';
@@ -569,7 +586,8 @@ SELECT functions_are('maintenance', ARRAY[
     'get_bulk_maintenances_for_systems', 'has_active_maintenance_with_suppression',
     'run_transitions', 'schedule_transitions', 'unschedule_transitions', 'on_ddl_command_start',
     'rpc', 'rpc_field', 'rpc_text', 'rpc_boolean', 'rpc_text_array', 'rpc_uuid', 'rpc_timestamptz',
-    'rpc_status', 'rpc_check_fields', 'maintenance_json', 'update_json', 'iso_time',
+    'rpc_status', 'rpc_check_fields', 'rpc_sql', 'rpc_read', 'maintenance_json', 'maintenances_json',
+    'update_json', 'iso_time',
     'replay_horizon', 'event_retention', 'event_envelope', 'get_event', 'replay_events',
     'checked_bulk_system_ids', 'check_consumer_name',
     'register_consumer', 'unregister_consumer', 'ack_events', 'replay_events_for', 'prune_events',
@@ -620,14 +638,14 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
     ('maintenance.list_maintenances(maintenance.status,text)',
      'status maintenance.status DEFAULT NULL::maintenance.status, system_id text DEFAULT NULL::text',
      'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
-    ('maintenance.get_maintenance(uuid)', 'id uuid', 'maintenance.maintenances_with_systems', 'sql', 'stable'),
+    ('maintenance.get_maintenance(uuid)', 'id uuid', 'maintenance.maintenances_with_systems', 'c', 'stable'),
     ('maintenance.get_maintenance_updates(uuid)', 'maintenance_id uuid',
-     'SETOF maintenance.maintenance_updates', 'sql', 'stable'),
+     'SETOF maintenance.maintenance_updates', 'c', 'stable'),
     ('maintenance.get_maintenances_for_system(text)', 'system_id text',
-     'SETOF maintenance.maintenances_with_systems', 'sql', 'stable'),
+     'SETOF maintenance.maintenances_with_systems', 'plpgsql', 'stable'),
     ('maintenance.get_bulk_maintenances_for_systems(text[])', 'system_ids text[]',
-     'TABLE(system_id text, maintenances maintenance.maintenances_with_systems[])', 'sql', 'stable'),
-    ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'sql', 'stable'),
+     'TABLE(system_id text, maintenances maintenance.maintenances_with_systems[])', 'plpgsql', 'stable'),
+    ('maintenance.has_active_maintenance_with_suppression(text)', 'system_id text', 'boolean', 'c', 'stable'),
     ('maintenance.run_transitions(timestamp with time zone)',
      'as_of timestamp with time zone DEFAULT NULL::timestamp with time zone, '
      'OUT started integer, OUT completed integer, OUT failed integer, OUT reminded integer, OUT created integer',
@@ -636,11 +654,11 @@ INSERT INTO expected_functions (fn, arguments, result, lang, volatility) VALUES
      'plpgsql', 'volatile'),
     ('maintenance.unschedule_transitions()', '', 'boolean', 'plpgsql', 'volatile'),
     ('maintenance.rpc(text,jsonb)', 'method text, input jsonb DEFAULT ''{}''::jsonb', 'jsonb',
-     'plpgsql', 'volatile'),
+     'c', 'volatile'),
     ('maintenance.maintenance_json(maintenance.maintenances_with_systems)',
-     'm maintenance.maintenances_with_systems', 'jsonb', 'sql', 'immutable'),
+     'm maintenance.maintenances_with_systems', 'jsonb', 'c', 'immutable'),
     ('maintenance.update_json(maintenance.maintenance_updates)', 'u maintenance.maintenance_updates',
-     'jsonb', 'sql', 'immutable'),
+     'jsonb', 'c', 'immutable'),
     ('maintenance.iso_time(timestamp with time zone)', 'ts timestamp with time zone', 'text', 'c', 'immutable'),
     ('maintenance.duration_iso(interval)', 'd interval', 'text', 'c', 'immutable'),
     ('maintenance.record_webhook_failure(bigint,text,integer,integer,text)',
@@ -707,7 +725,7 @@ SELECT set_eq(
     ARRAY['create_maintenance', 'update_maintenance', 'add_update', 'close_maintenance', 'delete_maintenance',
           'run_transitions', 'list_maintenances', 'get_maintenance', 'get_maintenance_updates',
           'get_maintenances_for_system', 'get_bulk_maintenances_for_systems',
-          'has_active_maintenance_with_suppression', 'get_event', 'replay_events', 'replay_events_for',
+          'has_active_maintenance_with_suppression', 'rpc_read', 'get_event', 'replay_events', 'replay_events_for',
           'register_consumer', 'unregister_consumer', 'ack_events', 'prune_events', 'sync_system_ids',
           'record_webhook_failure', 'list_webhook_failures', 'resolve_webhook_failure',
           'under_maintenance', 'coverage', 'calendar_rows', 'calendar',
@@ -715,7 +733,7 @@ SELECT set_eq(
           'create_series', 'update_series', 'delete_series', 'get_series', 'list_series',
           'get_series_occurrences', 'preview_series', 'remember_deleted_occurrence',
           'calendar_series_rows', 'calendar_override_rows'],
-    'the SECURITY DEFINER functions are the API reads and writes, the event consumers'' and webhook listeners'' functions, the triggers that keep maintenances.system_ids, maintenance_windows and maintenance_reminders, and that which remembers deleted occurrences');
+    'the SECURITY DEFINER functions are the API reads (rpc''s too) and writes, the event consumers'' and webhook listeners'' functions, the triggers that keep maintenances.system_ids, maintenance_windows and maintenance_reminders, and that which remembers deleted occurrences');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text
         FROM pg_proc p
