@@ -191,7 +191,7 @@ COMMENT ON FUNCTION maintenance.rpc(text, jsonb) IS
 
 /* ---------------------------------------------------------------------
  * Maintenance windows: when each maintenance was really in progress, per
- * system, from its timeline.  A derived table (README, "Maintenance time
+ * system, from its timeline.  A derived table (doc/sla-calendar.md, "Maintenance time
  * for SLAs"): triggers on the timeline and on maintenance_systems keep it,
  * so every write path does (the C functions, the sweep, direct SQL, a
  * restore); pg_dump does not carry it.
@@ -391,7 +391,7 @@ AS $$
            AND w.during OPERATOR(pg_catalog.@>) under_maintenance.at)
 $$;
 
--- The number of systems one call may ask for (README, "Limits").
+-- The number of systems one call may ask for (doc/security.md, "Limits").
 CREATE FUNCTION maintenance.coverage_max_systems()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -539,7 +539,7 @@ CREATE TRIGGER maintenances_count_schedule_changes
  * The calendar
  * ------------------------------------------------------------------ */
 
--- The number of maintenances one calendar may hold (README, "Limits").
+-- The number of maintenances one calendar may hold (doc/security.md, "Limits").
 CREATE FUNCTION maintenance.calendar_max_maintenances()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -661,7 +661,7 @@ GRANT EXECUTE ON FUNCTION
     maintenance.calendar(text[], timestamptz, timestamptz)
 TO PUBLIC;
 
--- Input limits (README "Limits"); the new helpers are internal: no PUBLIC EXECUTE.
+-- Input limits (doc/security.md "Limits"); the new helpers are internal: no PUBLIC EXECUTE.
 CREATE FUNCTION maintenance.checked_bulk_system_ids(system_ids text[])
 RETURNS text[]
 LANGUAGE c IMMUTABLE STRICT
@@ -717,7 +717,7 @@ COMMENT ON COLUMN maintenance.maintenances.reminders IS
     'leads before start_at at which a reminder is sent to each system (whole minutes, 1 minute to 366 days)';
 
 /* ---------------------------------------------------------------------
- * Reminders (README, "Reminders"): one row per maintenance, start and
+ * Reminders (doc/scheduling.md, "Reminders"): one row per maintenance, start and
  * lead that is to be sent (sent_at null) or was sent.  Triggers on
  * maintenances arm the reminders of each new start, so every write path
  * does (the C functions, direct SQL, a restore); run_transitions

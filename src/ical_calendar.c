@@ -98,7 +98,7 @@ ical_row_time(HeapTuple row, TupleDesc desc, int col)
 /*
  * One CATEGORIES per system.  libical writes a comma or a semicolon in a
  * category as it is (a list separator), so a system id with a comma reads
- * back as two categories (README, "The calendar").
+ * back as two categories (doc/sla-calendar.md, "The calendar").
  */
 static void
 ical_add_categories(icalcomponent *event, HeapTuple row, TupleDesc desc)

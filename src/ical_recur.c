@@ -80,8 +80,8 @@ recur_take_until(struct icalrecurrencetype *recur, RecurUntil *until)
 
 /*
  * Parse rrule (with or without the "RRULE:" prefix).  Refuses what libical
- * cannot parse and what a maintenance window has no use for (see the
- * README, "Recurring windows"): frequencies under an hour, RSCALE,
+ * cannot parse and what a maintenance window has no use for (see
+ * doc/scheduling.md, "Recurring windows"): frequencies under an hour, RSCALE,
  * BYWEEKNO (libical 3.0 gets it wrong: a Tuesday for BYWEEKNO=1;BYDAY=MO),
  * and an hourly rule with day filters, whose impossible forms (BYMONTH=2;
  * BYMONTHDAY=30) libical would search for seconds without a way to cancel.

@@ -156,7 +156,7 @@ ical_series_note_zone(List *zones, const IcalSeries *s)
 
 /*
  * How far the VTIMEZONEs list changes: a day beyond until, or some years
- * beyond now and the latest first start (README, "The calendar").
+ * beyond now and the latest first start (doc/sla-calendar.md, "The calendar").
  */
 static TimestampTz
 ical_series_zone_until(const IcalRange *range, const IcalSeries *series, int n)

@@ -12,7 +12,7 @@
  *	  local time before the change (RFC 5545 section 3.6.5).  No RRULE: the
  *	  zone's history is not a rule.  No RDATE: ical.js, for one, leaves out
  *	  the DTSTART of an observance that has RDATEs.  After the last change
- *	  listed, a client keeps the last offset (README, "The calendar").
+ *	  listed, a client keeps the last offset (doc/sla-calendar.md, "The calendar").
  *
  *-------------------------------------------------------------------------
  */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * limits.c
- *	  The size of every input (README "Limits"; the values are in
+ *	  The size of every input (doc/security.md "Limits"; the values are in
  *	  maintenance.h).  Each is far above what a deployment uses and keeps
  *	  every call bounded: a system id fits the indexes that hold it, a
  *	  create's events stay a few megabytes (the title goes into one

@@ -16,7 +16,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-/* status.c: the status machine (README "Statuses") */
+/* status.c: the status machine (doc/api.md "Status machine") */
 typedef enum MaintenanceStatus
 {
 	MAINTENANCE_SCHEDULED,
@@ -31,7 +31,7 @@ extern bool status_change_allowed(MaintenanceStatus from, MaintenanceStatus to);
 extern bool status_is_final(MaintenanceStatus status);
 
 /*
- * limits.c: the size of every input (README "Limits"), one place for all
+ * limits.c: the size of every input (doc/security.md "Limits"), one place for all
  * of them.  Text is measured in bytes (of the database encoding), arrays
  * in elements as given.
  */
@@ -246,7 +246,7 @@ extern ErrorData *sweep_write_in_subtransaction(SweepWrite write, void *arg);
 /* reads.c: the one-row reads in C */
 extern bool reads_suppressed(Datum system_id);
 
-/* reminders.c: the leads of a maintenance (README "Reminders") */
+/* reminders.c: the leads of a maintenance (doc/scheduling.md "Reminders") */
 extern Datum reminders_checked(ArrayType *reminders);
 extern char *reminders_duration_iso(const Interval *d);
 extern void reminders_sweep(TimestampTz as_of, int32 *reminded, int32 *failed);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * outbox.c
- *	  The outbox of events (README "Events"): one row in maintenance.events
+ *	  The outbox of events (doc/events.md "Events"): one row in maintenance.events
  *	  and one NOTIFY on the event's channel, both in the writing
  *	  transaction, so they are delivered only if it commits; the replay
  *	  horizon; the retention setting.

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * payload.c
- *	  The JSON of every event (README "Events") and of its envelope
+ *	  The JSON of every event (doc/events.md "Events") and of its envelope
  *	  {"id":..,"channel":..,"name":..,"occurredAt":..,"payload":{..}}, the
  *	  one text that NOTIFY sends (outbox.c) and that
  *	  maintenance.event_envelope() returns for replay and get_event().

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * reminders.c
- *	  Reminders before a maintenance window starts (README "Reminders"):
+ *	  Reminders before a maintenance window starts (doc/scheduling.md "Reminders"):
  *	  the leads of a maintenance (checked here), their words and ISO 8601
  *	  form, and the sweep of run_transitions() that sends the due ones.
  *
@@ -33,7 +33,7 @@ PG_FUNCTION_INFO_V1(maintenance_duration_iso);
 /* Reminders claimed per query: bounds the memory of a large sweep. */
 #define REMINDERS_BATCH_SIZE	1000
 
-/* The longest lead (README "Reminders"). */
+/* The longest lead (doc/scheduling.md "Reminders"). */
 #define REMINDERS_MAX_DAYS		366
 
 /* ----------------------------------------------------------------------

@@ -96,7 +96,7 @@ rpc_targets(FunctionCallInfo fcinfo)
 
 /*
  * maintenance.rpc(method text, input jsonb DEFAULT '{}') RETURNS jsonb:
- * every method by its camelCase name (README "The JSON entry point").
+ * every method by its camelCase name (doc/api.md "JSON API").
  */
 Datum
 maintenance_rpc(PG_FUNCTION_ARGS)

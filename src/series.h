@@ -14,7 +14,7 @@
 #include "pgtime.h"
 #include "utils/array.h"
 
-/* Bounds on every input (README, "Recurring windows") */
+/* Bounds on every input (doc/scheduling.md, "Recurring windows") */
 #define RECUR_MAX_RULE_LENGTH	1000
 #define SERIES_MAX_EXDATES		1000
 #define SERIES_MAX_DURATION_DAYS 366

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * status.c
- *	  The status machine of a maintenance (README "Status machine").
+ *	  The status machine of a maintenance (doc/api.md "Status machine").
  *
  *	  scheduled -> in_progress -> completed
  *	  scheduled -> completed (closed before it started)

@@ -2,7 +2,7 @@
  *
  * transitions.c
  *	  maintenance.run_transitions(): the automatic start and completion of
- *	  maintenance windows (README "Automatic transitions").
+ *	  maintenance windows (doc/scheduling.md "Automatic transitions").
  *
  *	  The sweep claims due rows in batches, in (time, id) order, with
  *	  FOR NO KEY UPDATE SKIP LOCKED through the partial indexes on scheduled

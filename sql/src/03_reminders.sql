@@ -1,7 +1,7 @@
 -- 03_reminders.sql: reminders before a window starts: what is due and what was sent, duration_iso
 
 /* ---------------------------------------------------------------------
- * Reminders (README, "Reminders"): one row per maintenance, start and
+ * Reminders (doc/scheduling.md, "Reminders"): one row per maintenance, start and
  * lead that is to be sent (sent_at null) or was sent.  Triggers on
  * maintenances arm the reminders of each new start, so every write path
  * does (the C functions, direct SQL, a restore); run_transitions

@@ -31,7 +31,7 @@ CREATE TRIGGER maintenances_count_schedule_changes
  * The calendar
  * ------------------------------------------------------------------ */
 
--- The number of maintenances one calendar may hold (README, "Limits").
+-- The number of maintenances one calendar may hold (doc/security.md, "Limits").
 CREATE FUNCTION maintenance.calendar_max_maintenances()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

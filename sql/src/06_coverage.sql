@@ -2,7 +2,7 @@
 
 /* ---------------------------------------------------------------------
  * Maintenance windows: when each maintenance was really in progress, per
- * system, from its timeline.  A derived table (README, "Maintenance time
+ * system, from its timeline.  A derived table (doc/sla-calendar.md, "Maintenance time
  * for SLAs"): triggers on the timeline and on maintenance_systems keep it,
  * so every write path does (the C functions, the sweep, direct SQL, a
  * restore); pg_dump does not carry it.
@@ -204,7 +204,7 @@ AS $$
            AND w.during OPERATOR(pg_catalog.@>) under_maintenance.at)
 $$;
 
--- The number of systems one call may ask for (README, "Limits").
+-- The number of systems one call may ask for (doc/security.md, "Limits").
 CREATE FUNCTION maintenance.coverage_max_systems()
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

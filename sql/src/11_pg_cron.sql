@@ -168,7 +168,7 @@ COMMENT ON FUNCTION maintenance.unschedule_event_pruning() IS
     'remove the pg_cron job "maintenance-prune-events" of this database, if any';
 
 -- Without pg_cron, the NOTICE of the transitions job above already names
--- the missing scheduler; README "Consuming events" gives the prune job.
+-- the missing scheduler; doc/events.md "Consuming events" gives the prune job.
 DO $$
 BEGIN
     -- not in a restore (see the transitions job above)

@@ -1,7 +1,7 @@
 -- 12_privileges.sql: privileges: nothing is writable by PUBLIC
 
 /* ---------------------------------------------------------------------
- * Privileges: nothing is writable by PUBLIC (README, "Privileges")
+ * Privileges: nothing is writable by PUBLIC (doc/security.md, "Privileges")
  * ------------------------------------------------------------------ */
 
 REVOKE ALL ON ALL TABLES IN SCHEMA maintenance FROM PUBLIC;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hostile_install.sh — the extension in a database where an untrusted role
-# owns objects on everybody's search_path (README "Security").
+# owns objects on everybody's search_path (doc/security.md "Security").
 #
 # The attacker, hostile_attacker, may create schemas in the database and
 # objects in schema public.  In public, in its own schema evil, and in schemas

@@ -2,7 +2,7 @@
 'use strict';
 /*
  * node_replay.js — a Node.js `pg` consumer of the events by LISTEN + replay,
- * as README "Consuming events" describes it: LISTEN first, then replay the
+ * as doc/events.md "Consuming events" describes it: LISTEN first, then replay the
  * events after the cursor with maintenance.replay_events(); a notification
  * only says "replay now".
  *
@@ -46,7 +46,7 @@ const { check, bail, summary } = require('./tap');
 const consumers = [];			/* all of them, to close at the end */
 
 /*
- * The consumer of the README: a connection that LISTENs, a cursor, and
+ * The consumer of doc/events.md ("Consuming events"): a connection that LISTENs, a cursor, and
  * replay.  delivered holds every envelope handed to the application.
  */
 class Consumer {

@@ -3,7 +3,7 @@
 -- infinite times, years 1 and 9999, control characters and NUL, every
 -- size at its limit and one past it, changes to a finished maintenance, and
 -- malformed JSON for rpc: each is refused with the contract's SQLSTATE
--- (22023, P0002, 55000; README "Errors") and a message naming the argument
+-- (22023, P0002, 55000; doc/api.md "Errors") and a message naming the argument
 -- or field, or has the accepted meaning the README documents.
 --
 -- A refused call must change nothing and emit nothing.  Its rows would be
@@ -642,7 +642,7 @@ SELECT is((SELECT last_event_id FROM maintenance.register_consumer($t$c'); DROP 
           0::bigint, 'a consumer name that looks like SQL is a name');
 
 -- ---------------------------------------------------------------------
--- 9. Sizes (README "Limits"): every input at its limit is accepted, one
+-- 9. Sizes (doc/security.md "Limits"): every input at its limit is accepted, one
 -- byte or element past it is refused with 22023 naming the argument (the
 -- JSON field through rpc) and the limit, and writes nothing.
 
@@ -869,7 +869,7 @@ SELECT is((SELECT count(*) FROM maintenance.events WHERE id > :last_event), 2::b
           'that correction emits a signal and a hook');
 
 -- ---------------------------------------------------------------------
--- Reminders (README "Reminders"): leads of whole minutes from 1 minute to
+-- Reminders (doc/scheduling.md "Reminders"): leads of whole minutes from 1 minute to
 -- 366 days, at most 10, none null or twice; a finished maintenance keeps
 -- its own.
 INSERT INTO cases (label, call, state, msg) VALUES

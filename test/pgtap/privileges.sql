@@ -1,5 +1,5 @@
 -- pgTAP: privileges -- nothing is writable by PUBLIC, and the grants
--- the README ("Privileges") names for a read-only and a managing role work
+-- the doc/security.md ("Privileges") names for a read-only and a managing role work
 -- as documented:
 --
 --   GRANT USAGE ON SCHEMA maintenance TO reader;
@@ -309,7 +309,7 @@ RESET ROLE;
 SELECT is((SELECT status::text FROM maintenance.maintenances WHERE title = 'via rpc'), 'in_progress',
           'the run moved the due maintenance');
 
--- The webhook listener's role (README "Privileges"): the failure functions
+-- The webhook listener's role (doc/security.md "Privileges"): the failure functions
 -- by their own grant; the managing role has not got them.
 CREATE ROLE tap_webhooks;
 GRANT USAGE ON SCHEMA maintenance TO tap_webhooks;
