@@ -236,7 +236,8 @@ extern void write_check_system_ids(ArrayType *array);
 extern void write_create_checked(const Datum *values, const bool *nulls, Datum *row);
 
 /*
- * transitions.c: a write of the sweep in a subtransaction of its own; NULL
+ * transitions.c: a write of the sweep (a transition, reminders, the
+ * occurrences of a series) in a subtransaction of its own; NULL
  * when it committed (its events then NOTIFYed), else its error, with
  * nothing written or queued.
  */

@@ -288,6 +288,24 @@ series_materialize(Datum series_id, TimestampTz now)
 	return series_materialize_locked(series_id, now);
 }
 
+/* One series to materialize, as a write of the sweep (transitions.c). */
+typedef struct SeriesMaterializeWrite
+{
+	Datum		series_id;
+	TimestampTz now;
+	int			created;
+} SeriesMaterializeWrite;
+
+/* Its occurrences NOTIFY through the write path of create_maintenance. */
+static void
+series_materialize_write(void *arg, EventBatch *events)
+{
+	SeriesMaterializeWrite *w = (SeriesMaterializeWrite *) arg;
+
+	(void) events;
+	w->created = series_materialize_locked(w->series_id, w->now);
+}
+
 /*
  * Materialize one series in a subtransaction: a failure is a WARNING and
  * undoes only this series.  A cancel ends the run.
@@ -295,42 +313,19 @@ series_materialize(Datum series_id, TimestampTz now)
 static int
 series_materialize_in_subtransaction(Datum series_id, TimestampTz now, bool *failed)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile int created = 0;
+	SeriesMaterializeWrite w = {series_id, now, 0};
+	ErrorData  *edata = sweep_write_in_subtransaction(series_materialize_write, &w);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		created = series_materialize_locked(series_id, now);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("could not create the occurrences of series \"%s\": %s",
-						DatumGetCString(DirectFunctionCall1(uuid_out, series_id)),
-						edata->message)));
-		FreeErrorData(edata);
-		created = 0;
-		*failed = true;
-	}
-	PG_END_TRY();
-	return created;
+	if (edata == NULL)
+		return w.created;
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("could not create the occurrences of series \"%s\": %s",
+					DatumGetCString(DirectFunctionCall1(uuid_out, series_id)),
+					edata->message)));
+	FreeErrorData(edata);
+	*failed = true;
+	return 0;
 }
 
 /*

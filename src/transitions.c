@@ -152,7 +152,8 @@ transitions_write(void *arg, EventBatch *events)
 
 /*
  * Run write(arg) in a subtransaction of its own: the writes of a
- * transition, or of reminders (reminders.c).  Returns NULL when it
+ * transition, of reminders (reminders.c) or of a series' occurrences
+ * (series_materialize.c).  Returns NULL when it
  * committed, its events then NOTIFYed; else the error (in the caller's
  * memory context), with the subtransaction rolled back and nothing written
  * or queued.  A cancel (pg_cancel_backend, statement_timeout) is no failure
