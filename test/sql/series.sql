@@ -216,6 +216,41 @@ SELECT reminded FROM maintenance.run_transitions(as_of => '2031-01-06 09:30+00')
 SELECT * FROM pg_temp.events();
 SELECT reminded FROM maintenance.run_transitions(as_of => '2031-01-06 09:45+00');
 
+
+-- A series whose occurrence cannot be written fails alone: a WARNING names
+-- it, run_transitions counts it in failed, nothing of it is written (no
+-- occurrence beyond the one createSeries made, no event of it), its
+-- occurrences wait for the next run, and the other series due in the same
+-- run are created.
+SELECT pg_temp.label(s.id, 'doomed') FROM maintenance.create_series(title => 'Doomed',
+    system_ids => '{x}', rrule => 'FREQ=DAILY', time_zone => 'UTC',
+    first_start => '2032-01-01 00:00', duration => '1 hour') s;
+SELECT pg_temp.label(s.id, 'fine') FROM maintenance.create_series(title => 'Fine',
+    system_ids => '{y}', rrule => 'FREQ=DAILY', time_zone => 'UTC',
+    first_start => '2032-01-01 00:00', duration => '1 hour') s;
+SELECT count(*) AS doomed_hooks FROM maintenance.events e WHERE e.payload ->> 'title' = 'Doomed';
+CREATE FUNCTION pg_temp.refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.title = 'Doomed' THEN RAISE EXCEPTION 'doomed occurrence'; END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_doomed BEFORE INSERT ON maintenance.maintenances
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_doomed();
+-- (the WARNING names the series by its random id: not echoed)
+SET client_min_messages = error;
+SELECT failed, created > 0 AS created_others
+  FROM maintenance.run_transitions(as_of => '2031-12-05 00:00+00');
+RESET client_min_messages;
+SELECT s.title, count(m.*) AS occurrences
+  FROM maintenance.series s LEFT JOIN maintenance.maintenances m ON m.series_id = s.id
+ WHERE s.id IN (pg_temp.id('doomed'), pg_temp.id('fine')) GROUP BY s.title ORDER BY s.title;
+SELECT count(*) AS doomed_hooks FROM maintenance.events e WHERE e.payload ->> 'title' = 'Doomed';
+DROP TRIGGER refuse_doomed ON maintenance.maintenances;
+SELECT failed, created FROM maintenance.run_transitions(as_of => '2031-12-05 00:00+00');
+SELECT s.title, count(m.*) AS occurrences
+  FROM maintenance.series s LEFT JOIN maintenance.maintenances m ON m.series_id = s.id
+ WHERE s.id IN (pg_temp.id('doomed'), pg_temp.id('fine')) GROUP BY s.title ORDER BY s.title;
+
 SELECT count(*) AS series, (SELECT count(*) FROM maintenance.maintenances) AS maintenances FROM maintenance.series;
 
 DROP EXTENSION maintenance;
