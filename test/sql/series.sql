@@ -1,4 +1,4 @@
--- series: recurring windows (SPEC §8) as stored series: create, get, list,
+-- series: recurring windows (doc/contract.md, "Recurring windows") as stored series: create, get, list,
 -- update, delete; their occurrences as maintenances, materialized up to the
 -- horizon by create, update and run_transitions; overrides, exceptions,
 -- deletion and history, each with its events.  The series start in 2030,
@@ -180,7 +180,7 @@ SELECT m.status, m.end_at - m.start_at AS length, count(*), min(m.occurrence_sta
   FROM maintenance.maintenances m WHERE m.series_id = pg_temp.id('drill')
  GROUP BY 1, 2 ORDER BY 4;
 
--- Occurrences take their series' reminders (SPEC §9), whoever creates them
+-- Occurrences take their series' reminders (doc/contract.md, "Reminders"), whoever creates them
 -- (createSeries, run_transitions), and each is sent once at its moment.
 SELECT count(*) AS earlier_events FROM pg_temp.events() \gset
 SELECT pg_temp.label((maintenance.create_series(title => 'Reminded', system_ids => '{r2,r1}',

@@ -1,4 +1,4 @@
--- series_preview: previewSeries (SPEC §8) across the DST changes of four
+-- series_preview: previewSeries (doc/contract.md, "Recurring windows") across the DST changes of four
 -- zones, the rule parts users need, and every refused input with its
 -- SQLSTATE.  Each window shows in UTC and in the series' zone.
 CREATE EXTENSION maintenance;
