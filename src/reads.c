@@ -6,19 +6,44 @@
  *	  has_active_maintenance_with_suppression(system_id).
  *
  *	  Their queries are one index probe each, so what a call costs beside
- *	  the query decides their speed: in PL/pgSQL the call and the statement
- *	  around the query cost a third of a read (BENCHMARKS.md).  Here each
- *	  query is planned once per backend (SPI_keepplan).  They stay SECURITY
- *	  DEFINER with the pinned search_path (sql/src/06_reads.sql), and every
- *	  name in the queries is schema-qualified, operators too.
+ *	  the probe decides their speed.  Through SPI, with a plan saved per
+ *	  backend, the nested executor start, the plan cache's check of the
+ *	  saved plan (search path included) and the copy out of SPI were a
+ *	  fifth of a read, a third more than the probe (BENCHMARKS.md).  So
+ *	  these scan their index directly: no parser, planner or executor, and
+ *	  no name resolved through any search_path (relations are found by name
+ *	  in the extension's schema).  They stay SECURITY DEFINER with the
+ *	  pinned search_path (sql/src/06_reads.sql), like every function of the
+ *	  extension; the owner they run as owns the tables, so no privilege
+ *	  check is skipped that the executor would have made.  Tuples are read
+ *	  with the query's snapshot, as a STABLE function's statement would.
  *
  *-------------------------------------------------------------------------
  */
 #include "maintenance.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/tidbitmap.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(maintenance_get_maintenance);
@@ -26,35 +51,122 @@ PG_FUNCTION_INFO_V1(maintenance_get_maintenance_updates);
 PG_FUNCTION_INFO_V1(maintenance_has_active_maintenance_with_suppression);
 
 /*
+ * The relation (table or index) maintenance.relname, opened with
+ * AccessShareLock, held to the end of the transaction as the executor
+ * holds it.
+ */
+static Relation
+reads_open(const char *relname, bool is_index)
+{
+	Oid			relid = get_relname_relid(relname,
+										  get_namespace_oid("maintenance", false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("relation \"maintenance.%s\" does not exist", relname),
+				 errhint("Run ALTER EXTENSION maintenance UPDATE.")));
+	return is_index ? index_open(relid, AccessShareLock)
+		: table_open(relid, AccessShareLock);
+}
+
+/* The number of the column named attname in tupdesc; an error if none. */
+static AttrNumber
+reads_attnum(TupleDesc tupdesc, const char *attname)
+{
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), attname) == 0)
+			return att->attnum;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of maintenance.maintenances does not exist",
+					attname),
+			 errhint("Run ALTER EXTENSION maintenance UPDATE.")));
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
+/*
+ * Starts a scan of the btree index for rows whose first key column equals
+ * value (a uuid), in the index's order.
+ */
+static IndexScanDesc
+reads_begin_uuid_scan(Relation rel, Relation index, Datum value)
+{
+	ScanKeyData key;
+	IndexScanDesc scan;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, value);
+	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	return scan;
+}
+
+/*
+ * The row of the view maintenance.maintenances_with_systems for the
+ * maintenances row in slot.  The view is a projection of the table's
+ * columns, so each of its columns is the table's column of the same name
+ * (by name: an upgrade adds columns in its own order).
+ */
+static Datum
+reads_maintenance_row(TupleTableSlot *slot, TupleDesc result_desc)
+{
+	TupleDesc	table_desc = slot->tts_tupleDescriptor;
+	Datum	   *values = palloc(sizeof(Datum) * result_desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * result_desc->natts);
+
+	slot_getallattrs(slot);
+	for (int i = 0; i < result_desc->natts; i++)
+	{
+		AttrNumber	attnum;
+
+		attnum = reads_attnum(table_desc,
+							  NameStr(TupleDescAttr(result_desc, i)->attname));
+		values[i] = slot->tts_values[attnum - 1];
+		nulls[i] = slot->tts_isnull[attnum - 1];
+	}
+	/* HeapTupleGetDatum flattens any value still in TOAST */
+	return HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls));
+}
+
+/*
  * maintenance.get_maintenance(id uuid) RETURNS
  * maintenance.maintenances_with_systems: the maintenance, NULL if unknown.
+ * One probe of maintenances_pkey.
  */
 Datum
 maintenance_get_maintenance(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid argtypes[] = {UUIDOID};
-	Datum		args[1];
+	TupleDesc	result_desc;
+	Relation	rel;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
 	Datum		result = (Datum) 0;
-	bool		isnull = true;
+	bool		found;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	args[0] = PG_GETARG_DATUM(0);
-	SPI_connect();
-	run_plan(cached_plan(&plan,
-						 "SELECT v FROM maintenance.maintenances_with_systems v"
-						 " WHERE v.id OPERATOR(pg_catalog.=) $1",
-						 1, argtypes),
-			 args, NULL, true, SPI_OK_SELECT);
-	if (SPI_processed > 0)
-	{
-		result = spi_datum(0, 1, &isnull);
-		if (!isnull)
-			result = SPI_datumTransfer(result, false, -1);
-	}
-	SPI_finish();
-	if (isnull)
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "get_maintenance must return a composite type");
+	result_desc = BlessTupleDesc(result_desc);
+
+	rel = reads_open("maintenances", false);
+	index = reads_open("maintenances_pkey", true);
+	slot = table_slot_create(rel, NULL);
+	scan = reads_begin_uuid_scan(rel, index, PG_GETARG_DATUM(0));
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+		result = reads_maintenance_row(slot, result_desc);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+
+	if (!found)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
 }
@@ -62,74 +174,145 @@ maintenance_get_maintenance(PG_FUNCTION_ARGS)
 /*
  * maintenance.get_maintenance_updates(maintenance_id uuid) RETURNS SETOF
  * maintenance.maintenance_updates: the timeline, in the order written.
+ * A forward scan of maintenance_updates_timeline (maintenance_id,
+ * position) gives that order.
  */
 Datum
 maintenance_get_maintenance_updates(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid argtypes[] = {UUIDOID};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		args[1];
+	Relation	rel;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
-	args[0] = PG_GETARG_DATUM(0);
-	SPI_connect();
-	run_plan(cached_plan(&plan,
-						 "SELECT u.* FROM maintenance.maintenance_updates u"
-						 " WHERE u.maintenance_id OPERATOR(pg_catalog.=) $1"
-						 " ORDER BY u.position",
-						 1, argtypes),
-			 args, NULL, true, SPI_OK_SELECT);
-	for (uint64 row = 0; row < SPI_processed; row++)
-		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[row]);
-	SPI_finish();
+
+	rel = reads_open("maintenance_updates", false);
+	index = reads_open("maintenance_updates_timeline", true);
+	slot = table_slot_create(rel, NULL);
+	scan = reads_begin_uuid_scan(rel, index, PG_GETARG_DATUM(0));
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		tuplestore_puttupleslot(rsinfo->setResult, slot);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
 	return (Datum) 0;
 }
 
 /*
+ * Whether the maintenances row in slot is in progress, suppresses
+ * notifications and holds the system: the predicate of
+ * maintenances_suppressing_systems and its question, for the tuples the
+ * bitmap cannot vouch for (a lossy page gives every tuple of the page).
+ */
+static bool
+reads_row_suppresses(TupleTableSlot *slot, ArrayType *asked)
+{
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	AttrNumber	status = reads_attnum(desc, "status");
+	AttrNumber	suppress = reads_attnum(desc, "suppress_notifications");
+	AttrNumber	system_ids = reads_attnum(desc, "system_ids");
+	Oid			in_progress;
+	FmgrInfo	contains;
+
+	slot_getallattrs(slot);
+	if (slot->tts_isnull[status - 1] || slot->tts_isnull[suppress - 1] ||
+		slot->tts_isnull[system_ids - 1] ||
+		!DatumGetBool(slot->tts_values[suppress - 1]))
+		return false;
+	in_progress = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+								  ObjectIdGetDatum(TupleDescAttr(desc, status - 1)->atttypid),
+								  CStringGetDatum("in_progress"));
+	if (DatumGetObjectId(slot->tts_values[status - 1]) != in_progress)
+		return false;
+	/* arraycontains keeps its element type's data in flinfo: give it one */
+	fmgr_info(F_ARRAYCONTAINS, &contains);
+	return DatumGetBool(FunctionCall2Coll(&contains,
+										  TupleDescAttr(desc, system_ids - 1)->attcollation,
+										  slot->tts_values[system_ids - 1],
+										  PointerGetDatum(asked)));
+}
+
+/*
+ * The heap tuples the bitmap points at, visible to the snapshot: whether
+ * one of them suppresses for the asked system.  Stops at the first.
+ */
+static bool
+reads_bitmap_has_suppressing(Relation rel, TIDBitmap *bitmap, ArrayType *asked)
+{
+	TBMIterator *iterator = tbm_begin_iterate(bitmap);
+	TableScanDesc scan = table_beginscan_bm(rel, GetActiveSnapshot(), 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TBMIterateResult *page;
+	bool		found = false;
+
+	while (!found && (page = tbm_iterate(iterator)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!table_scan_bitmap_next_block(scan, page))
+			continue;
+		while (!found && table_scan_bitmap_next_tuple(scan, page, slot))
+			found = !page->recheck || reads_row_suppresses(slot, asked);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	tbm_end_iterate(iterator);
+	return found;
+}
+
+/*
  * Whether the system has a maintenance in progress that suppresses
- * notifications; the caller is connected to SPI (rpc's read too).  The
- * predicate is the one of the partial index maintenances_suppressing_systems,
- * which holds exactly these rows, so the plan is one probe of it whatever
- * the system (the status written as the broader "scheduled or in progress"
- * made the planner AND the GIN probe with a scan of the whole
- * maintenances_due_to_complete index).
+ * notifications (also rpc's hasActiveMaintenanceWithSuppression).  The
+ * partial GIN index maintenances_suppressing_systems holds exactly these
+ * rows, so the answer is one probe of it, system_ids @> ARRAY[system_id],
+ * whatever the system and the size of the table.  GIN gives bitmaps only.
  */
 bool
 reads_suppressed(Datum system_id)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid argtypes[] = {TEXTOID};
-	Datum		args[1];
-	bool		isnull;
+	Relation	rel = reads_open("maintenances", false);
+	Relation	index = reads_open("maintenances_suppressing_systems", true);
+	ArrayType  *asked = construct_array(&system_id, 1, TEXTOID, -1, false,
+										TYPALIGN_INT);
+	TIDBitmap  *bitmap = tbm_create(work_mem * 1024L, NULL);
+	IndexScanDesc scan;
+	ScanKeyData key;
+	bool		found;
 
-	args[0] = system_id;
-	run_plan(cached_plan(&plan,
-						 "SELECT EXISTS (SELECT 1 FROM maintenance.maintenances m"
-						 " WHERE m.system_ids OPERATOR(pg_catalog.@>) ARRAY[$1]"
-						 " AND m.status OPERATOR(pg_catalog.=) 'in_progress'::maintenance.status"
-						 " AND m.suppress_notifications)",
-						 1, argtypes),
-			 args, NULL, true, SPI_OK_SELECT);
-	return DatumGetBool(spi_datum(0, 1, &isnull));
+	/* @>'s strategy in the index's operator family (array_ops: 2) */
+	ScanKeyEntryInitialize(&key, 0, 1,
+						   get_op_opfamily_strategy(OID_ARRAY_CONTAINS_OP,
+													index->rd_opfamily[0]),
+						   InvalidOid,
+						   index->rd_indcollation[0], F_ARRAYCONTAINS,
+						   PointerGetDatum(asked));
+	scan = index_beginscan_bitmap(index, GetActiveSnapshot(), 1);
+	index_rescan(scan, &key, 1, NULL, 0);
+	(void) index_getbitmap(scan, bitmap);
+	index_endscan(scan);
+
+	found = reads_bitmap_has_suppressing(rel, bitmap, asked);
+	tbm_free(bitmap);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	return found;
 }
 
 /*
  * maintenance.has_active_maintenance_with_suppression(system_id text)
- * RETURNS boolean.  NULL is false, as the query answers it: ARRAY[NULL] is
- * contained in no array.
+ * RETURNS boolean.  NULL is false: ARRAY[NULL] is contained in no array.
  */
 Datum
 maintenance_has_active_maintenance_with_suppression(PG_FUNCTION_ARGS)
 {
-	bool		suppressed;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_BOOL(false);
-	SPI_connect();
-	suppressed = reads_suppressed(PG_GETARG_DATUM(0));
-	SPI_finish();
-	PG_RETURN_BOOL(suppressed);
+	PG_RETURN_BOOL(reads_suppressed(PG_GETARG_DATUM(0)));
 }
