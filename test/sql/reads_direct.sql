@@ -108,3 +108,4 @@ SELECT maintenance.has_active_maintenance_with_suppression('hot') AS hot_after,
        maintenance.rpc('hasActiveMaintenanceWithSuppression', '{"systemId": "hot"}') AS hot_through_rpc;
 RESET work_mem;
 SELECT * FROM pg_temp.differences();
+DROP EXTENSION maintenance;
