@@ -244,7 +244,10 @@ extern void write_create_checked(const Datum *values, const bool *nulls, Datum *
 typedef void (*SweepWrite) (void *arg, EventBatch *events);
 extern ErrorData *sweep_write_in_subtransaction(SweepWrite write, void *arg);
 
-/* reads.c: the one-row reads in C */
+/* reads.c: the one-row reads in C, by direct index scans */
+extern bool reads_maintenance(Datum id, Oid view_type, Datum *row);
+extern void reads_timeline(Datum id, void (*each) (TupleTableSlot *slot, void *arg),
+						   void *arg);
 extern bool reads_suppressed(Datum system_id);
 
 /* reminders.c: the leads of a maintenance (doc/scheduling.md "Reminders") */

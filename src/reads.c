@@ -163,76 +163,91 @@ reads_maintenance_row(TupleTableSlot *slot, Relation rel, Oid view_type)
 }
 
 /*
+ * The row of maintenance id as the view maintenance.maintenances_with_systems
+ * (of type view_type) has it, in *row; false if there is none.  One probe of
+ * maintenances_pkey.
+ */
+bool
+reads_maintenance(Datum id, Oid view_type, Datum *row)
+{
+	Relation	rel = reads_open("maintenances", false);
+	Relation	index = reads_open("maintenances_pkey", true);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan = reads_begin_uuid_scan(rel, index, id);
+	bool		found;
+
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+		*row = reads_maintenance_row(slot, rel, view_type);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	return found;
+}
+
+/*
+ * Calls each(slot, arg) for every timeline entry of maintenance id, in the
+ * order written: a forward scan of maintenance_updates_timeline
+ * (maintenance_id, position).
+ */
+void
+reads_timeline(Datum id, void (*each) (TupleTableSlot *slot, void *arg), void *arg)
+{
+	Relation	rel = reads_open("maintenance_updates", false);
+	Relation	index = reads_open("maintenance_updates_timeline", true);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan = reads_begin_uuid_scan(rel, index, id);
+
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		each(slot, arg);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+}
+
+/*
  * maintenance.get_maintenance(id uuid) RETURNS
  * maintenance.maintenances_with_systems: the maintenance, NULL if unknown.
- * One probe of maintenances_pkey.
  */
 Datum
 maintenance_get_maintenance(PG_FUNCTION_ARGS)
 {
 	Oid			view_type;
-	Relation	rel;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	Datum		result = (Datum) 0;
-	bool		found;
+	Datum		row;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	view_type = get_fn_expr_rettype(fcinfo->flinfo);
 	if (!OidIsValid(view_type))
 		view_type = get_func_rettype(fcinfo->flinfo->fn_oid);
-
-	rel = reads_open("maintenances", false);
-	index = reads_open("maintenances_pkey", true);
-	slot = table_slot_create(rel, NULL);
-	scan = reads_begin_uuid_scan(rel, index, PG_GETARG_DATUM(0));
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	if (found)
-		result = reads_maintenance_row(slot, rel, view_type);
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, NoLock);
-	table_close(rel, NoLock);
-
-	if (!found)
+	if (!reads_maintenance(PG_GETARG_DATUM(0), view_type, &row))
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(row);
+}
+
+static void
+reads_put_update(TupleTableSlot *slot, void *arg)
+{
+	tuplestore_puttupleslot((Tuplestorestate *) arg, slot);
 }
 
 /*
  * maintenance.get_maintenance_updates(maintenance_id uuid) RETURNS SETOF
  * maintenance.maintenance_updates: the timeline, in the order written.
- * A forward scan of maintenance_updates_timeline (maintenance_id,
- * position) gives that order.
  */
 Datum
 maintenance_get_maintenance_updates(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Relation	rel;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(0))
-		return (Datum) 0;
-
-	rel = reads_open("maintenance_updates", false);
-	index = reads_open("maintenance_updates_timeline", true);
-	slot = table_slot_create(rel, NULL);
-	scan = reads_begin_uuid_scan(rel, index, PG_GETARG_DATUM(0));
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
-	{
-		CHECK_FOR_INTERRUPTS();
-		tuplestore_puttupleslot(rsinfo->setResult, slot);
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, NoLock);
-	table_close(rel, NoLock);
+	if (!PG_ARGISNULL(0))
+		reads_timeline(PG_GETARG_DATUM(0), reads_put_update, rsinfo->setResult);
 	return (Datum) 0;
 }
 

@@ -121,29 +121,41 @@ maintenance_rpc(PG_FUNCTION_ARGS)
 	return result;
 }
 
-/* getMaintenance: the maintenance with its timeline, or JSON null. */
+/* What rpc_push_update needs to push a timeline entry. */
+typedef struct RpcTimeline
+{
+	ReadJsonCache *cache;
+	JsonbParseState **state;
+} RpcTimeline;
+
+static void
+rpc_push_update(TupleTableSlot *slot, void *arg)
+{
+	RpcTimeline *t = (RpcTimeline *) arg;
+
+	read_json_push_update(t->cache, t->state,
+						  DatumGetHeapTupleHeader(ExecFetchSlotHeapTupleDatum(slot)));
+}
+
+/*
+ * getMaintenance: the maintenance with its timeline, or JSON null.  Both read
+ * by the direct index scans of reads.c, as get_maintenance and
+ * get_maintenance_updates do.
+ */
 static JsonbValue *
 rpc_get_maintenance(ReadJsonCache *cache, Jsonb *input, JsonbParseState **state)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid argtypes[] = {UUIDOID};
 	static const char *const fields[] = {"id"};
-	Datum		args[1];
-	bool		isnull;
-	Datum		updates;
+	Oid			view_type;
+	Datum		id;
+	Datum		row;
+	RpcTimeline timeline = {cache, state};
 
 	rpc_input_check_fields("getMaintenance", input, fields, lengthof(fields));
-	args[0] = rpc_input_uuid(input, "id");
-	run_plan(cached_plan(&plan,
-						 "SELECT v, ARRAY(SELECT u"
-						 " FROM maintenance.maintenance_updates u"
-						 " WHERE u.maintenance_id OPERATOR(pg_catalog.=) v.id"
-						 " ORDER BY u.position)"
-						 " FROM maintenance.maintenances_with_systems v"
-						 " WHERE v.id OPERATOR(pg_catalog.=) $1",
-						 1, argtypes),
-			 args, NULL, true, SPI_OK_SELECT);
-	if (SPI_processed == 0)
+	id = rpc_input_uuid(input, "id");
+	view_type = get_rel_type_id(get_relname_relid("maintenances_with_systems",
+												  get_namespace_oid("maintenance", false)));
+	if (!reads_maintenance(id, view_type, &row))
 	{
 		JsonbValue *null = palloc(sizeof(JsonbValue));
 
@@ -151,27 +163,10 @@ rpc_get_maintenance(ReadJsonCache *cache, Jsonb *input, JsonbParseState **state)
 		return null;
 	}
 
-	(void) read_json_begin_maintenance(cache, state,
-									   DatumGetHeapTupleHeader(spi_datum(0, 1, &isnull)));
+	(void) read_json_begin_maintenance(cache, state, DatumGetHeapTupleHeader(row));
 	read_json_key(state, "updates");
 	pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
-	updates = spi_datum(0, 2, &isnull);
-	if (!isnull)
-	{
-		ArrayType  *array = DatumGetArrayTypeP(updates);
-		Datum	   *elems;
-		bool	   *elem_nulls;
-		int			n;
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-
-		get_typlenbyvalalign(ARR_ELEMTYPE(array), &typlen, &typbyval, &typalign);
-		deconstruct_array(array, ARR_ELEMTYPE(array), typlen, typbyval, typalign,
-						  &elems, &elem_nulls, &n);
-		for (int i = 0; i < n; i++)
-			read_json_push_update(cache, state, DatumGetHeapTupleHeader(elems[i]));
-	}
+	reads_timeline(id, rpc_push_update, &timeline);
 	pushJsonbValue(state, WJB_END_ARRAY, NULL);
 	return pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
@@ -287,6 +282,7 @@ maintenance_rpc_read(PG_FUNCTION_ARGS)
 	JsonbParseState *state = NULL;
 	JsonbValue *result = NULL;
 	Jsonb	   *jsonb;
+	bool		uses_spi;
 
 	if (PG_ARGISNULL(0))
 		elog(ERROR, "rpc_read: the method must not be null");
@@ -297,7 +293,10 @@ maintenance_rpc_read(PG_FUNCTION_ARGS)
 	if (cache == NULL)
 		fcinfo->flinfo->fn_extra = cache = read_json_cache(fcinfo->flinfo->fn_mcxt);
 
-	SPI_connect();
+	/* getMaintenance and the suppression check scan their indexes directly */
+	uses_spi = method == RPC_MAINTENANCES_FOR_SYSTEM || method == RPC_BULK_MAINTENANCES;
+	if (uses_spi)
+		SPI_connect();
 	switch (method)
 	{
 		case RPC_GET_MAINTENANCE:
@@ -320,6 +319,7 @@ maintenance_rpc_read(PG_FUNCTION_ARGS)
 	/* the result outlives SPI's memory, where the tree was built */
 	MemoryContextSwitchTo(caller_cxt);
 	jsonb = JsonbValueToJsonb(result);
-	SPI_finish();
+	if (uses_spi)
+		SPI_finish();
 	PG_RETURN_JSONB_P(jsonb);
 }

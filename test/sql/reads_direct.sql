@@ -25,7 +25,7 @@ SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(1 + (i * 37) % 60), 12, '0')):
 
 -- The three reads against what they replace; each count of differences must
 -- be 0, and the answers must not be trivial (some suppressed, some not).
-CREATE FUNCTION pg_temp.differences(OUT get bigint, OUT updates bigint,
+CREATE FUNCTION pg_temp.differences(OUT get bigint, OUT updates bigint, OUT rpc_get bigint,
                                     OUT suppressed bigint, OUT suppressing_systems bigint)
 LANGUAGE sql AS $$
     SELECT (SELECT count(*) FROM generate_series(1, 620) AS n,
@@ -37,6 +37,14 @@ LANGUAGE sql AS $$
              WHERE ARRAY(SELECT u FROM maintenance.get_maintenance_updates(i.id) u) IS DISTINCT FROM
                    ARRAY(SELECT u FROM maintenance.maintenance_updates u
                           WHERE u.maintenance_id = i.id ORDER BY u.position)),
+           (SELECT count(*) FROM generate_series(1, 620) AS n,
+                   LATERAL (SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid AS id) i
+             WHERE maintenance.rpc('getMaintenance', jsonb_build_object('id', i.id)) IS DISTINCT FROM
+                   coalesce((SELECT maintenance.maintenance_json(v) || jsonb_build_object('updates',
+                                    coalesce((SELECT jsonb_agg(maintenance.update_json(u) ORDER BY u.position)
+                                                FROM maintenance.maintenance_updates u
+                                               WHERE u.maintenance_id = i.id), '[]'))
+                               FROM maintenance.maintenances_with_systems v WHERE v.id = i.id), 'null')),
            (SELECT count(*) FROM generate_series(0, 44) AS k, LATERAL (SELECT 'sys-' || k AS s) q
              WHERE maintenance.has_active_maintenance_with_suppression(q.s) IS DISTINCT FROM
                    EXISTS (SELECT 1 FROM maintenance.maintenances m
