@@ -61,7 +61,7 @@ module.exports = function reportReads(r, p) {
 			// report.js prints the bulk table with the sweep part
 			p(`### getBulkMaintenancesForSystems: ${fmtN(r.bulk.systems)} systems, one call`);
 			p();
-			p(`typed SQL (\`get_bulk_maintenances_for_systems\`) ${r.bulk.bulkTypedMs.toFixed(1)} ms, JSON (\`rpc('getBulkMaintenancesForSystems')\`) ${r.bulk.bulkRpcMs.toFixed(1)} ms.`);
+			p(`typed SQL (\`get_bulk_maintenances_for_systems\`) ${r.bulk.bulkTypedMs.toFixed(1)} ms, JSON (\`rpc('getBulkMaintenancesForSystems')\`) ${r.bulk.bulkRpcMs.toFixed(1)} ms, each until its text is in the client (neither parsed there).`);
 			p();
 		}
 		target(`bulk through rpc within 2x of the SQL function (${fmtN(r.bulk.systems)} systems)`,
