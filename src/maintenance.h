@@ -200,7 +200,7 @@ extern int	store_claim_reminders(TimestampTz as_of, DueReminder *last, int limit
 extern int64 store_mark_reminders_sent(const DueReminder *due, int n,
 									   EventBatch *events);
 
-/* write.c: the write path shared by the SQL functions and the transitions */
+/* status_update.c: status changes, shared by the SQL functions and the transitions */
 typedef struct StatusUpdateResult
 {
 	bool		changed;		/* the status really changed */
@@ -225,6 +225,8 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 									   StatusUpdateResult *result);
 extern void refuse_status_change(Datum id, MaintenanceStatus current,
 								 MaintenanceStatus requested);
+
+/* write_check.c: the checks of the writes' input, the errors they share */
 extern const char *write_arg_name(const char *sql_name);
 extern void write_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void write_check_not_blank(const char *value, const char *name);
@@ -232,7 +234,15 @@ extern void write_check_size(FunctionCallInfo fcinfo, int argno, const char *nam
 							 int max_bytes);
 extern char *write_required_text(FunctionCallInfo fcinfo, int argno, const char *name,
 								 int max_bytes);
+extern char *write_optional_text(FunctionCallInfo fcinfo, int argno, const char *name,
+								 int max_bytes);
+extern void write_check_window(TimestampTz start_at, TimestampTz end_at);
 extern void write_check_system_ids(ArrayType *array);
+extern char *write_resolve_actor(char *created_by);
+extern char *write_uuid_text(Datum id);
+extern void write_raise_not_found(Datum id) pg_attribute_noreturn();
+
+/* write.c: create, update and delete; an occurrence of a series is created too */
 extern void write_create_checked(const Datum *values, const bool *nulls, Datum *row);
 
 /*
