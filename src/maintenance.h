@@ -173,6 +173,8 @@ extern bool store_lock_read(Datum id, MaintenanceRow *m, MemoryContext cxt);
 extern void store_load(Datum id, MaintenanceRow *m, Datum *row);
 extern Datum store_insert(const Datum *values, const bool *nulls);
 extern void store_update(const Datum *values, const bool *nulls);
+extern void store_insert_systems(Datum id, Datum system_ids);
+extern void store_remove_systems(Datum id, Datum system_ids);
 extern void store_replace_systems(Datum id, Datum system_ids);
 extern void store_delete(Datum id);
 extern int64 store_write_status(const MaintenanceStatus *target, Datum ids,

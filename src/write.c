@@ -37,13 +37,18 @@ write_refuse_final_change(const MaintenanceRow *m, const char *name)
 					   status_name(m->status))));
 }
 
-/* Whether system_ids holds exactly the (distinct, sorted) ids of m. */
-static bool
-write_same_systems(ArrayType *system_ids, const MaintenanceRow *m)
+/*
+ * Compare system_ids (checked, maybe with duplicates) with the distinct,
+ * sorted ids m has: *added when it holds an id m does not have, *removed
+ * when m has an id it does not hold.
+ */
+static void
+write_compare_systems(ArrayType *system_ids, const MaintenanceRow *m,
+					  bool *added, bool *removed)
 {
 	Datum	   *elems;
 	int			n;
-	int			distinct = 0;
+	int			have = 0;
 	char	  **ids;
 
 	deconstruct_array(system_ids, TEXTOID, -1, false, TYPALIGN_INT,
@@ -53,15 +58,60 @@ write_same_systems(ArrayType *system_ids, const MaintenanceRow *m)
 		ids[i] = TextDatumGetCString(elems[i]);
 	/* byte order, as maintenances.system_ids is sorted (COLLATE "C") */
 	qsort(ids, n, sizeof(char *), pg_qsort_strcmp);
+	*added = false;
+	*removed = false;
 	for (int i = 0; i < n; i++)
 	{
+		int			cmp = 1;
+
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
 			continue;
-		if (distinct >= m->nsystems || strcmp(ids[i], m->system_ids[distinct]) != 0)
-			return false;
-		distinct++;
+		/* m's ids before this one are not in system_ids */
+		while (have < m->nsystems &&
+			   (cmp = strcmp(ids[i], m->system_ids[have])) > 0)
+		{
+			*removed = true;
+			have++;
+		}
+		if (have < m->nsystems && cmp == 0)
+			have++;
+		else
+			*added = true;
 	}
-	return distinct == m->nsystems;
+	if (have < m->nsystems)
+		*removed = true;
+}
+
+/* Whether system_ids holds exactly the ids of m. */
+static bool
+write_same_systems(ArrayType *system_ids, const MaintenanceRow *m)
+{
+	bool		added;
+	bool		removed;
+
+	write_compare_systems(system_ids, m, &added, &removed);
+	return !added && !removed;
+}
+
+/*
+ * Write the systems of update_maintenance to maintenance_systems, m being
+ * the maintenance before the update.  Each statement on that table costs
+ * a run of its statement triggers (store.c): ids that stay need none, ids
+ * only added or only removed one statement.
+ */
+static void
+write_update_systems(Datum id, Datum system_ids, const MaintenanceRow *m)
+{
+	bool		added;
+	bool		removed;
+
+	write_compare_systems(DatumGetArrayTypeP(system_ids), m, &added, &removed);
+	if (added && removed)
+		store_replace_systems(id, system_ids);
+	else if (added)
+		store_insert_systems(id, system_ids);
+	else if (removed)
+		store_remove_systems(id, system_ids);
 }
 
 /*
@@ -105,7 +155,8 @@ write_create_checked(const Datum *values, const bool *nulls, Datum *row)
 
 	event_batch_init(&events);
 	id = store_insert(values, nulls);
-	store_replace_systems(id, values[5]);
+	/* a new maintenance has no systems yet: nothing to remove */
+	store_insert_systems(id, values[5]);
 
 	store_load(id, &m, row);
 	payload_add_signal(&events, &m, "created");
@@ -228,7 +279,7 @@ maintenance_update(PG_FUNCTION_ARGS)
 	nulls[8] = PG_ARGISNULL(8);
 	store_update(values, nulls);
 	if (!PG_ARGISNULL(6))
-		store_replace_systems(id, PG_GETARG_DATUM(6));
+		write_update_systems(id, PG_GETARG_DATUM(6), &current);
 
 	store_load(id, &m, &row);
 	payload_add_signal(&events, &m, "updated");
