@@ -27,11 +27,13 @@ OBJS = \
 	src/series_rule.o \
 	src/spi_util.o \
 	src/status.o \
+	src/status_update.o \
 	src/transitions.o \
 	src/version.o \
 	src/worker.o \
 	src/worker_shared.o \
-	src/write.o
+	src/write.o \
+	src/write_check.o
 
 # The install script of the current version is built from the per-object
 # sources in sql/src (concatenated in the order of their names); the

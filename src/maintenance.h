@@ -173,6 +173,8 @@ extern bool store_lock_read(Datum id, MaintenanceRow *m, MemoryContext cxt);
 extern void store_load(Datum id, MaintenanceRow *m, Datum *row);
 extern Datum store_insert(const Datum *values, const bool *nulls);
 extern void store_update(const Datum *values, const bool *nulls);
+extern void store_insert_systems(Datum id, Datum system_ids);
+extern void store_remove_systems(Datum id, Datum system_ids);
 extern void store_replace_systems(Datum id, Datum system_ids);
 extern void store_delete(Datum id);
 extern int64 store_write_status(const MaintenanceStatus *target, Datum ids,
@@ -200,7 +202,7 @@ extern int	store_claim_reminders(TimestampTz as_of, DueReminder *last, int limit
 extern int64 store_mark_reminders_sent(const DueReminder *due, int n,
 									   EventBatch *events);
 
-/* write.c: the write path shared by the SQL functions and the transitions */
+/* status_update.c: status changes, shared by the SQL functions and the transitions */
 typedef struct StatusUpdateResult
 {
 	bool		changed;		/* the status really changed */
@@ -225,6 +227,8 @@ extern void apply_status_update_locked(Datum id, const MaintenanceRow *locked,
 									   StatusUpdateResult *result);
 extern void refuse_status_change(Datum id, MaintenanceStatus current,
 								 MaintenanceStatus requested);
+
+/* write_check.c: the checks of the writes' input, the errors they share */
 extern const char *write_arg_name(const char *sql_name);
 extern void write_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void write_check_not_blank(const char *value, const char *name);
@@ -232,7 +236,15 @@ extern void write_check_size(FunctionCallInfo fcinfo, int argno, const char *nam
 							 int max_bytes);
 extern char *write_required_text(FunctionCallInfo fcinfo, int argno, const char *name,
 								 int max_bytes);
+extern char *write_optional_text(FunctionCallInfo fcinfo, int argno, const char *name,
+								 int max_bytes);
+extern void write_check_window(TimestampTz start_at, TimestampTz end_at);
 extern void write_check_system_ids(ArrayType *array);
+extern char *write_resolve_actor(char *created_by);
+extern char *write_uuid_text(Datum id);
+extern void write_raise_not_found(Datum id) pg_attribute_noreturn();
+
+/* write.c: create, update and delete; an occurrence of a series is created too */
 extern void write_create_checked(const Datum *values, const bool *nulls, Datum *row);
 
 /*

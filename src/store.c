@@ -41,6 +41,8 @@ static SPIPlanPtr lock_read_plan;
 static SPIPlanPtr load_plan;
 static SPIPlanPtr insert_plan;
 static SPIPlanPtr update_plan;
+static SPIPlanPtr insert_systems_plan;
+static SPIPlanPtr remove_systems_plan;
 static SPIPlanPtr replace_systems_plan;
 static SPIPlanPtr delete_plan;
 static SPIPlanPtr write_status_plan;
@@ -155,7 +157,7 @@ store_load(Datum id, MaintenanceRow *m, Datum *row)
  * Insert a maintenance: title, description, suppress_notifications,
  * start_at, end_at, system_ids, reminders (checked), series_id,
  * occurrence_start (both null but for an occurrence of a series).  Returns
- * its id; the caller then writes its systems with store_replace_systems().
+ * its id; the caller then writes its systems with store_insert_systems().
  */
 Datum
 store_insert(const Datum *values, const bool *nulls)
@@ -205,16 +207,55 @@ store_update(const Datum *values, const bool *nulls)
 }
 
 /*
+ * The statements on maintenance_systems below.  Each fires the statement
+ * triggers that keep maintenances.system_ids and maintenance_windows
+ * (sql/src/03_triggers.sql, 06_coverage.sql), even when it touches no row:
+ * the caller runs only the one its change needs.  Each time the triggers
+ * find maintenances.system_ids already right (the caller wrote it, see
+ * STORE_SORTED_SYSTEM_IDS) and leave the row alone.
+ */
+static const Oid store_systems_args[] = {UUIDOID, TEXTARRAYOID};
+
+/*
+ * Add the distinct ids of system_ids the maintenance does not have yet:
+ * all of them for a new maintenance.
+ */
+void
+store_insert_systems(Datum id, Datum system_ids)
+{
+	Datum		values[2] = {id, system_ids};
+
+	run_plan(cached_plan(&insert_systems_plan,
+						 "INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)"
+						 " SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s"
+						 " ON CONFLICT DO NOTHING",
+						 2, store_systems_args),
+			 values, NULL, false, SPI_OK_INSERT);
+}
+
+/* Remove the systems of the maintenance that system_ids does not hold. */
+void
+store_remove_systems(Datum id, Datum system_ids)
+{
+	Datum		values[2] = {id, system_ids};
+
+	run_plan(cached_plan(&remove_systems_plan,
+						 "DELETE FROM maintenance.maintenance_systems"
+						 " WHERE maintenance_id OPERATOR(pg_catalog.=) $1"
+						 " AND system_id OPERATOR(pg_catalog.<>) ALL ($2)",
+						 2, store_systems_args),
+			 values, NULL, false, SPI_OK_DELETE);
+}
+
+/*
  * Make the maintenance's rows of maintenance_systems the distinct ids of
- * system_ids.  One statement: ids that stay keep their rows, and the
- * statement triggers that keep maintenances.system_ids run once, after
- * both parts, and find the column already right (the caller wrote it, see
- * STORE_SORTED_SYSTEM_IDS) instead of rewriting the row twice.
+ * system_ids, when some are added and others removed.  One statement: ids
+ * that stay keep their rows, and the triggers run after both parts (after
+ * a DELETE alone they would see the systems half replaced).
  */
 void
 store_replace_systems(Datum id, Datum system_ids)
 {
-	static const Oid argtypes[] = {UUIDOID, TEXTARRAYOID};
 	Datum		values[2] = {id, system_ids};
 
 	run_plan(cached_plan(&replace_systems_plan,
@@ -225,7 +266,7 @@ store_replace_systems(Datum id, Datum system_ids)
 						 " INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)"
 						 " SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s"
 						 " ON CONFLICT DO NOTHING",
-						 2, argtypes),
+						 2, store_systems_args),
 			 values, NULL, false, SPI_OK_INSERT);
 }
 

@@ -10,9 +10,9 @@
  *	  move the same maintenance twice and never wait on each other, and a run
  *	  with nothing due is one index probe.  The claim also reads what the
  *	  events need (the row and its systems).  A claimed batch is then written
- *	  by one statement in one subtransaction (apply_transitions_locked(),
- *	  write.c, and store_write_status(), store.c): statuses, timeline entries and events of every maintenance
- *	  in it.  Should anything in it fail, that subtransaction is rolled back
+ *	  by one statement in one subtransaction (transitions_write_batch(),
+ *	  and store_write_status(), store.c): statuses, timeline entries and
+ *	  events of every maintenance in it.  Should anything in it fail, that subtransaction is rolled back
  *	  and each maintenance of the batch goes through
  *	  apply_status_update_locked(), the code path of add_update after its
  *	  lock, in a subtransaction of its own: one failure is logged and counted
@@ -76,7 +76,7 @@ typedef struct SweepCounts
  * sweep's claim) and all in a status from which target is allowed, to
  * target, with one statement: the status of each, a timeline entry each
  * (message, no author), and every event, in the order of the rows.  This
- * is apply_status_update_locked() (write.c) for many rows at once; the events are
+ * is apply_status_update_locked() (status_update.c) for many rows at once; the events are
  * left in *events (initialized by the caller) for the caller to NOTIFY
  * once its subtransaction has committed.
  */

@@ -284,7 +284,7 @@ worker_shared_wake_registered(void)
 }
 
 /*
- * Called by a write that can move the next deadline (write.c): wake this
+ * Called by a write that can move the next deadline (write.c, status_update.c): wake this
  * database's worker when the current transaction commits.
  */
 void

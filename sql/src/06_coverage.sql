@@ -59,7 +59,7 @@ SET search_path = pg_catalog, maintenance, pg_temp
 AS $$
 BEGIN
     -- The statement triggers fire for statements that touched no row too
-    -- (the DELETE that replaces a new maintenance's systems).
+    -- (a DELETE of systems that matched none).
     IF pg_catalog.cardinality(maintenance_ids) OPERATOR(pg_catalog.=) 0 THEN
         RETURN;
     END IF;

@@ -1,7 +1,7 @@
 -- 07_writes.sql: write functions (C)
 
 /* ---------------------------------------------------------------------
- * Writes (C, src/write.c)
+ * Writes (C, src/write.c, src/status_update.c)
  * ------------------------------------------------------------------ */
 
 CREATE FUNCTION maintenance.create_maintenance(

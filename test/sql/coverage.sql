@@ -130,6 +130,25 @@ SELECT maintenance.under_maintenance('live-a') AS live_a, maintenance.under_main
 SELECT system_ids FROM maintenance.update_maintenance(id => :'live', system_ids => '{live-c}');
 SELECT w.system_id FROM maintenance.maintenance_windows w WHERE w.maintenance_id = :'live';
 SELECT maintenance.under_maintenance('live-a') AS live_a, maintenance.under_maintenance('live-c') AS live_c;
+-- Systems only added, only removed, unchanged: update_maintenance writes
+-- maintenance_systems with one statement, or none (src/write.c); the copy
+-- and the windows follow each time.
+SELECT system_ids FROM maintenance.update_maintenance(id => :'live', system_ids => '{live-d,live-c,live-a}');
+SELECT w.system_id FROM maintenance.maintenance_windows w WHERE w.maintenance_id = :'live' ORDER BY 1;
+SELECT maintenance.under_maintenance('live-a') AS live_a, maintenance.under_maintenance('live-d') AS live_d;
+SELECT system_ids FROM maintenance.update_maintenance(id => :'live', system_ids => '{live-d}');
+SELECT w.system_id FROM maintenance.maintenance_windows w WHERE w.maintenance_id = :'live' ORDER BY 1;
+SELECT maintenance.under_maintenance('live-a') AS live_a, maintenance.under_maintenance('live-c') AS live_c,
+       maintenance.under_maintenance('live-d') AS live_d;
+SELECT pg_stat_get_xact_tuples_inserted('maintenance.maintenance_systems'::regclass) AS i0,
+       pg_stat_get_xact_tuples_deleted('maintenance.maintenance_systems'::regclass) AS d0 \gset
+SELECT system_ids FROM maintenance.update_maintenance(id => :'live', system_ids => '{live-d,live-d}');
+SELECT pg_stat_get_xact_tuples_inserted('maintenance.maintenance_systems'::regclass) - :i0 AS systems_inserted,
+       pg_stat_get_xact_tuples_deleted('maintenance.maintenance_systems'::regclass) - :d0 AS systems_deleted;
+SELECT w.system_id FROM maintenance.maintenance_windows w WHERE w.maintenance_id = :'live';
+SELECT m.system_ids, ARRAY(SELECT s.system_id FROM maintenance.maintenance_systems s
+                            WHERE s.maintenance_id = m.id ORDER BY 1) AS rows
+  FROM maintenance.maintenances m WHERE m.id = :'live';
 -- Closed in the transaction that started it: no time at all.
 SELECT status FROM maintenance.close_maintenance(:'live');
 SELECT count(*) AS windows_after_close FROM maintenance.maintenance_windows WHERE maintenance_id = :'live';
