@@ -18,7 +18,7 @@
 #define DEFAULT_POLL_MS		5000
 #define DEFAULT_BATCH		100
 
-/* The webhook defaults: close to the Standard Webhooks schedule (README) */
+/* The webhook defaults: close to the Standard Webhooks schedule (doc/events.md "Webhooks") */
 #define DEFAULT_WEBHOOK_TIMEOUT_MS		15000
 #define DEFAULT_WEBHOOK_ATTEMPTS		8
 #define DEFAULT_WEBHOOK_BACKOFF_MS		5000

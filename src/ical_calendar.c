@@ -57,7 +57,7 @@ ical_check(void *result, const char *what)
 		ereport(ERROR,
 				(errcode(icalerrno == ICAL_NEWFAILED_ERROR ?
 						 ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not build the iCalendar %s", what),
+				 errmsg("could not build iCalendar element \"%s\"", what),
 				 errdetail("libical reported: %s.",
 						   icalerror_strerror(icalerrno))));
 	return result;

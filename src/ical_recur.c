@@ -6,8 +6,9 @@
  *	  text with libical too).
  *
  *	  libical allocates with malloc and reports errors through icalerrno.
- *	  Every libical call is made here, between icalerror_clear_errno() and a
- *	  look at icalerrno, and nothing that can ereport runs while libical
+ *	  Every libical call for rules is made here (the calendar's are in
+ *	  ical_calendar.c, ical_series.c and ical_timezone.c, under the same
+ *	  rules), between icalerror_clear_errno() and a look at icalerrno, and nothing that can ereport runs while libical
  *	  holds memory that is not yet tied to a memory context: the iterator is
  *	  freed by a reset callback of the context it was created in, so an
  *	  error (or a cancel) anywhere later frees it too.

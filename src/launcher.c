@@ -298,7 +298,8 @@ launcher_round(void)
 		{
 			if (launcher_warn_once(db->name))
 				ereport(WARNING,
-						(errcode(ERRCODE_UNDEFINED_DATABASE),
+						(errcode(!OidIsValid(db->oid) ? ERRCODE_UNDEFINED_DATABASE :
+								 ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 !OidIsValid(db->oid) ?
 						 errmsg("database \"%s\" listed in \"maintenance.worker_databases\" does not exist",
 								db->name) :

@@ -220,7 +220,7 @@ read_json_member(JsonbParseState **state, const char *key, Datum d, bool isnull,
 		push_value(state, d, false);
 }
 
-/* A member left out when NULL (the upstream's optional fields). */
+/* A member left out when NULL (the optional members of doc/contract.md). */
 static void
 read_json_optional(JsonbParseState **state, const char *key, Datum d, bool isnull,
 				   void (*push_value) (JsonbParseState **state, Datum d, bool in_array))
@@ -281,6 +281,7 @@ read_json_text_array(JsonbParseState **state, Datum d, bool in_array)
 	pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (elem_nulls[i])
 			read_json_null(state, true);
 		else

@@ -322,7 +322,8 @@ series_materialize_in_subtransaction(Datum series_id, TimestampTz now, bool *fai
 			(errcode(edata->sqlerrcode),
 			 errmsg("could not create the occurrences of series \"%s\": %s",
 					DatumGetCString(DirectFunctionCall1(uuid_out, series_id)),
-					edata->message)));
+					edata->message),
+			 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
 	FreeErrorData(edata);
 	*failed = true;
 	return 0;

@@ -46,21 +46,21 @@ typedef struct TransitionStep
 	MaintenanceStatus from;		/* the status of the rows it claims */
 	MaintenanceStatus target;
 	const char *message;
-	const char *verb;			/* for the WARNING of a failure */
+	const char *failure;		/* the WARNING of a failure, whole */
 } TransitionStep;
 
 static const TransitionStep start_step = {
 	MAINTENANCE_SCHEDULED,
 	MAINTENANCE_IN_PROGRESS,
 	"Maintenance started automatically",
-	"start"
+	gettext_noop("could not start maintenance \"%s\": %s")
 };
 
 static const TransitionStep complete_step = {
 	MAINTENANCE_IN_PROGRESS,
 	MAINTENANCE_COMPLETED,
 	"Maintenance completed automatically",
-	"complete"
+	gettext_noop("could not complete maintenance \"%s\": %s")
 };
 
 typedef struct SweepCounts
@@ -220,7 +220,7 @@ transitions_one(const TransitionStep *step, pg_uuid_t *id,
 	{
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
-				 errmsg("could not %s maintenance \"%s\": %s", step->verb,
+				 errmsg(step->failure,
 						DatumGetCString(DirectFunctionCall1(uuid_out,
 															UUIDPGetDatum(id))),
 						edata->message),
@@ -278,6 +278,7 @@ transitions_sweep(const TransitionStep *step, TimestampTz as_of, int32 *moved,
 		bool		batch_moved;
 		MemoryContext oldcxt;
 
+		CHECK_FOR_INTERRUPTS();
 		n = store_claim_due(step->from, as_of, &last_time, &last_id,
 							SWEEP_BATCH_SIZE, &ids, &rows, batchcxt);
 

@@ -84,11 +84,11 @@ q() {
 	PGOPTIONS="-c search_path=pg_catalog,pg_temp -c role=$role" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"
 }
 
-# "t" when the output has a line "t", else the whole output
+# "t" when the output's last line is "t", else the whole output
 expect_t() {
 	local out
 	out=$(cat)
-	if grep -qx t <<<"$out"; then echo t; else printf '%s\n' "$out"; fi
+	if [ "$(tail -n 1 <<<"$out")" = t ]; then echo t; else printf '%s\n' "$out"; fi
 }
 
 # ---------------------------------------------------------------- set-up

@@ -2,7 +2,7 @@
 # sqlsmith.sh — random SQL (SQLsmith) against a database with the extension,
 # for a bounded time; fails if the server crashed or failed an assertion, or
 # if the extension's C code raised an internal error.  Not part of
-# scripts/test.sh (it is random and takes minutes); README, "Fuzzing".
+# scripts/test.sh (it is random and takes minutes); doc/development.md, "Fuzzing (SQLsmith)".
 #
 #   test/fuzz/sqlsmith.sh [SECONDS [QUERIES [SEED]]]
 #

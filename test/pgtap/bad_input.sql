@@ -4,7 +4,7 @@
 -- size at its limit and one past it, changes to a finished maintenance, and
 -- malformed JSON for rpc: each is refused with the contract's SQLSTATE
 -- (22023, P0002, 55000; doc/api.md "Errors") and a message naming the argument
--- or field, or has the accepted meaning the README documents.
+-- or field, or has the accepted meaning doc/api.md ("Errors") documents.
 --
 -- A refused call must change nothing and emit nothing.  Its rows would be
 -- rolled back with the savepoint throws_ok() runs it in, so the footprint

@@ -107,7 +107,7 @@ SELECT ok(NOT has_schema_privilege('public', 'maintenance', 'USAGE'), 'PUBLIC ha
 SELECT ok(NOT has_schema_privilege('public', 'maintenance', 'CREATE'), 'PUBLIC has no CREATE on schema maintenance');
 
 /* ---------------------------------------------------------------------
- * Three roles: no grants, the README's read-only role, its managing role.
+ * Three roles: no grants, the read-only role of doc/security.md ("Privileges"), its managing role.
  * ------------------------------------------------------------------ */
 
 CREATE ROLE tap_nobody;
@@ -247,7 +247,7 @@ SELECT is(jsonb_array_length(maintenance.rpc('previewSeries',
                 "duration": "PT1H", "from": "2030-01-01T00:00:00Z", "count": 2}') -> 'occurrences'), 2,
           'reader: rpc previewSeries of a rule');
 SELECT throws_ok($$SELECT * FROM maintenance.maintenances$$, '42501', NULL,
-                 'reader: the table itself cannot be read (the README''s extra grant is not given)');
+                 'reader: the table itself cannot be read (the extra grant of doc/security.md is not given)');
 SELECT throws_ok(stmt, '42501', msg, 'reader: ' || label || ' is refused')
   FROM forbidden_writes ORDER BY n;
 RESET ROLE;

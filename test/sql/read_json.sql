@@ -1,7 +1,7 @@
 -- read_json: the JSON that rpc's reads build in C (src/read_json.c, through
 -- maintenance.rpc_read) is the JSON of maintenance_json() for the same row,
 -- and both are, to the byte, what the SQL expression of MaintenanceWithSystems
--- gives (README "The JSON entry point": description, reminders and seriesId
+-- gives (doc/api.md "JSON API": description, reminders and seriesId
 -- left out when absent), for maintenances with and without each
 -- optional member.
 CREATE EXTENSION maintenance;

@@ -253,4 +253,5 @@ SELECT s.title, count(m.*) AS occurrences
 
 SELECT count(*) AS series, (SELECT count(*) FROM maintenance.maintenances) AS maintenances FROM maintenance.series;
 
+DROP FUNCTION pg_temp.occ(uuid);
 DROP EXTENSION maintenance;

@@ -2,7 +2,7 @@
 # run.sh — the regression suite (test/sql, pg_regress) against a server that
 # runs under Valgrind's memcheck; fails if Valgrind reports an error in which
 # the extension's library (maintenance.so) takes part.  Not part of
-# scripts/test.sh (it takes minutes); README, "Memory checking".
+# scripts/test.sh (it takes minutes); doc/development.md, "Memory checking (Valgrind)".
 #
 #   test/valgrind/run.sh [TEST...]
 #
