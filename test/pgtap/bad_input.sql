@@ -9,8 +9,10 @@
 -- A refused call must change nothing and emit nothing.  Its rows would be
 -- rolled back with the savepoint throws_ok() runs it in, so the footprint
 -- compared before and after each refused call also holds the positions of
--- the event and timeline sequences (nextval() is not rolled back): a call
--- that got as far as writing a row or an event before it failed moves them.
+-- the event and timeline sequences (nextval() is not rolled back) and this
+-- transaction's counts of rows inserted, updated and deleted in every table
+-- of the extension (kept when a savepoint is rolled back): a call that got
+-- as far as writing a row or an event before it failed moves them.
 BEGIN;
 SELECT plan(819);
 
@@ -32,7 +34,14 @@ CREATE FUNCTION pg_temp.footprint() RETURNS text LANGUAGE sql AS $$
         (SELECT md5(string_agg(concat_ws('|', maintenance_id, system_id), ',' ORDER BY maintenance_id, system_id))
            FROM maintenance.maintenance_systems),
         (SELECT md5(string_agg(c::text, ',' ORDER BY name)) FROM maintenance.event_consumers c),
-        (SELECT count(*) FROM maintenance.maintenance_reminders))
+        (SELECT count(*) FROM maintenance.maintenance_reminders),
+        -- rows this transaction inserted, updated or deleted in each table,
+        -- counted even when their savepoint was rolled back
+        (SELECT string_agg(concat_ws('/', c.relname, pg_stat_get_xact_tuples_inserted(c.oid),
+                                     pg_stat_get_xact_tuples_updated(c.oid),
+                                     pg_stat_get_xact_tuples_deleted(c.oid)), ' ' ORDER BY c.relname)
+           FROM pg_class c
+          WHERE c.relnamespace = 'maintenance'::regnamespace AND c.relkind = 'r'))
 $$;
 
 -- A refused call: its SQLSTATE and message (any message when msg is null),
