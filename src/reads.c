@@ -246,37 +246,65 @@ maintenance_get_maintenance_updates(PG_FUNCTION_ARGS)
 }
 
 /*
+ * What checking a row against the index's predicate and question needs,
+ * looked up once per scan and only if a page needs the check: most probes
+ * never do.  Each check runs in a context of its own, reset after it, so a
+ * lossy bitmap of many pages costs no more memory than one row's check
+ * (arraycontains copies the detoasted array).
+ */
+typedef struct ReadsRecheck
+{
+	AttrNumber	status;
+	AttrNumber	suppress;
+	AttrNumber	system_ids;
+	Oid			in_progress;
+	Oid			collation;
+	/* arraycontains keeps its element type's data in flinfo: give it one */
+	FmgrInfo	contains;
+	MemoryContext cxt;			/* reset after each row's check */
+} ReadsRecheck;
+
+static void
+reads_recheck_init(ReadsRecheck *check, TupleDesc desc)
+{
+	check->status = reads_attnum(desc, "status");
+	check->suppress = reads_attnum(desc, "suppress_notifications");
+	check->system_ids = reads_attnum(desc, "system_ids");
+	check->in_progress =
+		GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+						ObjectIdGetDatum(TupleDescAttr(desc, check->status - 1)->atttypid),
+						CStringGetDatum("in_progress"));
+	check->collation = TupleDescAttr(desc, check->system_ids - 1)->attcollation;
+	fmgr_info(F_ARRAYCONTAINS, &check->contains);
+	check->cxt = AllocSetContextCreate(CurrentMemoryContext, "maintenance recheck",
+									   ALLOCSET_SMALL_SIZES);
+}
+
+/*
  * Whether the maintenances row in slot is in progress, suppresses
  * notifications and holds the system: the predicate of
  * maintenances_suppressing_systems and its question, for the tuples the
  * bitmap cannot vouch for (a lossy page gives every tuple of the page).
  */
 static bool
-reads_row_suppresses(TupleTableSlot *slot, ArrayType *asked)
+reads_row_suppresses(ReadsRecheck *check, TupleTableSlot *slot, ArrayType *asked)
 {
-	TupleDesc	desc = slot->tts_tupleDescriptor;
-	AttrNumber	status = reads_attnum(desc, "status");
-	AttrNumber	suppress = reads_attnum(desc, "suppress_notifications");
-	AttrNumber	system_ids = reads_attnum(desc, "system_ids");
-	Oid			in_progress;
-	FmgrInfo	contains;
+	MemoryContext caller;
+	bool		suppresses;
 
 	slot_getallattrs(slot);
-	if (slot->tts_isnull[status - 1] || slot->tts_isnull[suppress - 1] ||
-		slot->tts_isnull[system_ids - 1] ||
-		!DatumGetBool(slot->tts_values[suppress - 1]))
-		return false;
-	in_progress = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
-								  ObjectIdGetDatum(TupleDescAttr(desc, status - 1)->atttypid),
-								  CStringGetDatum("in_progress"));
-	if (DatumGetObjectId(slot->tts_values[status - 1]) != in_progress)
-		return false;
-	/* arraycontains keeps its element type's data in flinfo: give it one */
-	fmgr_info(F_ARRAYCONTAINS, &contains);
-	return DatumGetBool(FunctionCall2Coll(&contains,
-										  TupleDescAttr(desc, system_ids - 1)->attcollation,
-										  slot->tts_values[system_ids - 1],
-										  PointerGetDatum(asked)));
+	caller = MemoryContextSwitchTo(check->cxt);
+	suppresses = !slot->tts_isnull[check->status - 1] &&
+		!slot->tts_isnull[check->suppress - 1] &&
+		!slot->tts_isnull[check->system_ids - 1] &&
+		DatumGetBool(slot->tts_values[check->suppress - 1]) &&
+		DatumGetObjectId(slot->tts_values[check->status - 1]) == check->in_progress &&
+		DatumGetBool(FunctionCall2Coll(&check->contains, check->collation,
+									   slot->tts_values[check->system_ids - 1],
+									   PointerGetDatum(asked)));
+	MemoryContextSwitchTo(caller);
+	MemoryContextReset(check->cxt);
+	return suppresses;
 }
 
 /*
@@ -290,6 +318,7 @@ reads_bitmap_has_suppressing(Relation rel, TIDBitmap *bitmap, ArrayType *asked)
 	TableScanDesc scan = table_beginscan_bm(rel, GetActiveSnapshot(), 0, NULL);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	TBMIterateResult *page;
+	ReadsRecheck check = {0};
 	bool		found = false;
 
 	while (!found && (page = tbm_iterate(iterator)) != NULL)
@@ -297,9 +326,13 @@ reads_bitmap_has_suppressing(Relation rel, TIDBitmap *bitmap, ArrayType *asked)
 		CHECK_FOR_INTERRUPTS();
 		if (!table_scan_bitmap_next_block(scan, page))
 			continue;
+		if (page->recheck && check.cxt == NULL)
+			reads_recheck_init(&check, RelationGetDescr(rel));
 		while (!found && table_scan_bitmap_next_tuple(scan, page, slot))
-			found = !page->recheck || reads_row_suppresses(slot, asked);
+			found = !page->recheck || reads_row_suppresses(&check, slot, asked);
 	}
+	if (check.cxt != NULL)
+		MemoryContextDelete(check.cxt);
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
 	tbm_end_iterate(iterator);
