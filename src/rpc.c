@@ -9,10 +9,11 @@
  *	  maintenance.rpc_read() and every other method to the PL/pgSQL
  *	  maintenance.rpc_sql() (sql/src/10_rpc.sql).  rpc_read is SECURITY
  *	  DEFINER with the pinned search_path, like the read functions of
- *	  sql/src/06_reads.sql, and runs their queries itself, each planned once
- *	  per backend: one PL/pgSQL read through rpc made seven nested function
- *	  calls, each switching search_path, which cost several times the query
- *	  (BENCHMARKS.md).  rpc itself runs no SQL, so it has no search_path of
+ *	  sql/src/06_reads.sql, and runs their reads itself (getMaintenance and
+ *	  the suppression check by the direct scans of reads.c, the two list
+ *	  reads by their queries, each planned once per backend): one PL/pgSQL
+ *	  read through rpc made seven nested function calls, each switching
+ *	  search_path, which cost several times the query (BENCHMARKS.md).  rpc itself runs no SQL, so it has no search_path of
  *	  its own to pin; it calls each of the two by OID, with the caller's
  *	  EXECUTE right checked as a SQL call would.
  *
