@@ -214,7 +214,25 @@ store_update(const Datum *values, const bool *nulls)
  * find maintenances.system_ids already right (the caller wrote it, see
  * STORE_SORTED_SYSTEM_IDS) and leave the row alone.
  */
-static const Oid store_systems_args[] = {UUIDOID, TEXTARRAYOID};
+#define STORE_INSERT_SYSTEMS_SQL \
+	"INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)" \
+	" SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s" \
+	" ON CONFLICT DO NOTHING"
+#define STORE_REMOVE_SYSTEMS_SQL \
+	"DELETE FROM maintenance.maintenance_systems" \
+	" WHERE maintenance_id OPERATOR(pg_catalog.=) $1" \
+	" AND system_id OPERATOR(pg_catalog.<>) ALL ($2)"
+
+/* Run one of the statements below with the maintenance and its system ids. */
+static void
+store_run_systems(SPIPlanPtr *plan, const char *sql, int expected,
+				  Datum id, Datum system_ids)
+{
+	static const Oid argtypes[] = {UUIDOID, TEXTARRAYOID};
+	Datum		values[2] = {id, system_ids};
+
+	run_plan(cached_plan(plan, sql, 2, argtypes), values, NULL, false, expected);
+}
 
 /*
  * Add the distinct ids of system_ids the maintenance does not have yet:
@@ -223,28 +241,16 @@ static const Oid store_systems_args[] = {UUIDOID, TEXTARRAYOID};
 void
 store_insert_systems(Datum id, Datum system_ids)
 {
-	Datum		values[2] = {id, system_ids};
-
-	run_plan(cached_plan(&insert_systems_plan,
-						 "INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)"
-						 " SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s"
-						 " ON CONFLICT DO NOTHING",
-						 2, store_systems_args),
-			 values, NULL, false, SPI_OK_INSERT);
+	store_run_systems(&insert_systems_plan, STORE_INSERT_SYSTEMS_SQL,
+					  SPI_OK_INSERT, id, system_ids);
 }
 
 /* Remove the systems of the maintenance that system_ids does not hold. */
 void
 store_remove_systems(Datum id, Datum system_ids)
 {
-	Datum		values[2] = {id, system_ids};
-
-	run_plan(cached_plan(&remove_systems_plan,
-						 "DELETE FROM maintenance.maintenance_systems"
-						 " WHERE maintenance_id OPERATOR(pg_catalog.=) $1"
-						 " AND system_id OPERATOR(pg_catalog.<>) ALL ($2)",
-						 2, store_systems_args),
-			 values, NULL, false, SPI_OK_DELETE);
+	store_run_systems(&remove_systems_plan, STORE_REMOVE_SYSTEMS_SQL,
+					  SPI_OK_DELETE, id, system_ids);
 }
 
 /*
@@ -256,18 +262,9 @@ store_remove_systems(Datum id, Datum system_ids)
 void
 store_replace_systems(Datum id, Datum system_ids)
 {
-	Datum		values[2] = {id, system_ids};
-
-	run_plan(cached_plan(&replace_systems_plan,
-						 "WITH gone AS ("
-						 " DELETE FROM maintenance.maintenance_systems"
-						 " WHERE maintenance_id OPERATOR(pg_catalog.=) $1"
-						 " AND system_id OPERATOR(pg_catalog.<>) ALL ($2))"
-						 " INSERT INTO maintenance.maintenance_systems (maintenance_id, system_id)"
-						 " SELECT DISTINCT $1, s FROM pg_catalog.unnest($2) AS s"
-						 " ON CONFLICT DO NOTHING",
-						 2, store_systems_args),
-			 values, NULL, false, SPI_OK_INSERT);
+	store_run_systems(&replace_systems_plan,
+					  "WITH gone AS (" STORE_REMOVE_SYSTEMS_SQL ") " STORE_INSERT_SYSTEMS_SQL,
+					  SPI_OK_INSERT, id, system_ids);
 }
 
 void
